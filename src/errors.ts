@@ -47,3 +47,16 @@ export function exitCodeFor(err: unknown): number {
 }
 
 export const usageError = (message: string): RecflowError => new RecflowError('usage', message);
+
+/**
+ * Thrown by Sink.write() when the sink gave up for good. `undelivered` lists the
+ * records of that write() call that were not delivered; when absent, the runner
+ * treats every record of the call as undelivered and dead-letters them.
+ */
+export class SinkFailure extends RecflowError {
+  readonly undelivered?: import('./pipeline/types.js').Rec[];
+  constructor(message: string, opts: { cause?: unknown; undelivered?: import('./pipeline/types.js').Rec[] } = {}) {
+    super('sink', message, { cause: opts.cause });
+    this.undelivered = opts.undelivered;
+  }
+}

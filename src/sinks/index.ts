@@ -1,2 +1,31 @@
 // Maps a sink address (`-`, a path, http(s)://, kafka://) to a Sink.
 import type { Sink } from '../pipeline/types.js';
+
+export interface ComponentContext {
+  /** Every option of the command as parsed (flags > env > config > defaults already applied). */
+  opts: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  /** Log one line to stderr (respects --quiet for info lines). Never pass secrets. */
+  log: (message: string) => void;
+  debug: boolean;
+}
+
+export function sinkKind(address: string): 'stdout' | 'file' | 'http' | 'kafka' {
+  if (address === '-') return 'stdout';
+  if (/^https?:\/\//i.test(address)) return 'http';
+  if (/^kafka:\/\//i.test(address)) return 'kafka';
+  return 'file';
+}
+
+export async function createSink(address: string, ctx: ComponentContext): Promise<Sink> {
+  switch (sinkKind(address)) {
+    case 'http':
+      return (await import('./http/index.js')).createHttpSink(address, ctx);
+    case 'kafka':
+      return (await import('./kafka.js')).createKafkaSink(address, ctx);
+    case 'stdout':
+      return (await import('./file.js')).createStdoutSink(ctx);
+    case 'file':
+      return (await import('./file.js')).createFileSink(address, ctx);
+  }
+}

@@ -1,0 +1,185 @@
+// What `run` and `validate` share: option parsers, colour, and one pipeline execution
+// (open sources → stages → sink, progress, signals, summary, exit status).
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Chalk } from 'chalk';
+import { InvalidArgumentError, type Command } from 'commander';
+import { RecflowError } from '../errors.js';
+import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
+import { Progress } from '../pipeline/progress.js';
+import { Runner } from '../pipeline/runner.js';
+import { RunStats } from '../pipeline/stats.js';
+import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
+import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
+import type { ComponentContext } from '../sinks/index.js';
+import { openSources } from '../sources/index.js';
+
+export function intOption(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`expected an integer >= ${min}.`);
+    }
+    return n;
+  };
+}
+
+export function rateOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1.');
+  return n;
+}
+
+/** Colour only on a TTY; NO_COLOR and FORCE_COLOR are honoured. */
+export function paintFor(stream: NodeJS.WriteStream): Paint {
+  const env = process.env;
+  let level: 0 | 1 = stream.isTTY ? 1 : 0;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') level = 0;
+  if (env.FORCE_COLOR !== undefined) level = env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false' ? 0 : 1;
+  const c = new Chalk({ level });
+  return { bold: c.bold, red: c.red, green: c.green, yellow: c.yellow, dim: c.dim };
+}
+
+/** Options every pipeline command takes. */
+export function addPipelineOptions(cmd: Command): Command {
+  return cmd
+    .option('--format <format>', "input format for stdin or unknown extensions: 'csv' or 'ndjson' (default: by extension, else sniffed)", (v) => {
+      if (v !== 'csv' && v !== 'ndjson') throw new InvalidArgumentError("expected 'csv' or 'ndjson'.");
+      return v;
+    })
+    .option('--kind <kind>', "treat every record as this kind: 'customer' or 'inventory' (default: from the record)", (v) => {
+      if (v !== 'customer' && v !== 'inventory') throw new InvalidArgumentError("expected 'customer' or 'inventory'.");
+      return v;
+    })
+    .option('--max-rejects <n>', 'exit 1 when more records than this are rejected', intOption(0))
+    .option('--max-reject-rate <r>', 'exit 1 when more than this share (0-1) of records is rejected', rateOption)
+    .option('-q, --quiet', 'no live status line (errors and the summary still go to stderr)')
+    .option('--summary-json <file>', "write the summary as JSON to a file, or '-' for stdout")
+    .option('--progress-interval <seconds>', 'seconds between plain status lines when stderr is not a TTY', intOption(1), 5)
+    .option('--debug', 'show stack traces on errors');
+}
+
+export interface PipelineOptions {
+  format?: 'csv' | 'ndjson';
+  kind?: Kind;
+  maxRejects?: number;
+  maxRejectRate?: number;
+  quiet?: boolean;
+  summaryJson?: string;
+  progressInterval: number;
+  debug?: boolean;
+  dlq?: string;
+}
+
+export interface Execution {
+  command: 'run' | 'validate';
+  sourceArgs: string[];
+  opts: PipelineOptions & Record<string, unknown>;
+  /** Build the sink once the sources checked out (null for validate). */
+  makeSink: (ctx: ComponentContext) => Promise<Sink | null>;
+  stages: Stage[];
+  /** Default reject allowance when no --max-rejects/--max-reject-rate: validate allows 0. */
+  defaultMaxRejects?: number;
+  /** Extra JSON report (validate --report-json). */
+  reportJson?: string;
+  /** Where the sink writes, to refuse overwriting an input. */
+  sinkPath?: string;
+}
+
+export function contextFor(opts: Record<string, unknown>): ComponentContext {
+  const quiet = Boolean(opts.quiet);
+  return {
+    opts,
+    env: process.env,
+    debug: Boolean(opts.debug),
+    log: (m) => {
+      if (!quiet) process.stderr.write(`recflow: ${m}\n`);
+    },
+  };
+}
+
+function refuseOverwrite(sources: Source[], paths: (string | undefined)[]): void {
+  const inputs = new Set(sources.map((s) => resolve(s.name)));
+  for (const p of paths) {
+    if (p && p !== '-' && inputs.has(resolve(p))) {
+      throw new RecflowError('usage', `${p} is both an input and an output; write to another file`);
+    }
+  }
+}
+
+/** Runs the pipeline and returns the exit status. Throws RecflowError for usage errors before any output. */
+export async function execute(x: Execution): Promise<number> {
+  const { opts } = x;
+  const ctx = contextFor(opts);
+  if (opts.summaryJson === '-' && x.sinkPath === '-') {
+    throw new RecflowError('usage', "--summary-json - and data on stdout would mix; give --summary-json a file name");
+  }
+  const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind }, ctx);
+  refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, x.reportJson]);
+  const sink = await x.makeSink(ctx);
+  const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
+  const stats = new RunStats();
+  stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
+  const runner = new Runner({ sources, stages: x.stages, sink, dlq, stats });
+  const progress = new Progress(stats, {
+    quiet: Boolean(opts.quiet),
+    tty: Boolean(process.stderr.isTTY),
+    intervalSeconds: opts.progressInterval,
+    label: `recflow ${x.command}`,
+    status: () => [sink?.status?.(), ...sources.map((s) => s.status?.())].filter(Boolean).join(' | ') || undefined,
+  });
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(signal === 'SIGTERM' ? 143 : 130); // a second signal: stop now
+    stopping = true;
+    ctx.log(`${signal}: stopping; writing what was read (send again to quit at once)`);
+    runner.stop(signal);
+  };
+  let stopping = false;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  progress.start();
+  let outcome;
+  try {
+    outcome = await runner.run();
+  } finally {
+    progress.stop();
+    await dlq.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const allowed = opts.maxRejects ?? (opts.maxRejectRate === undefined ? x.defaultMaxRejects : undefined);
+  const tooMany =
+    (allowed !== undefined && stats.rejected > allowed) ||
+    (opts.maxRejectRate !== undefined && stats.recordsIn > 0 && stats.rejected / stats.recordsIn > opts.maxRejectRate);
+  let exitCode = 0;
+  let verdict = 'done';
+  if (outcome.failure) {
+    exitCode = 3;
+    verdict = `failed: ${outcome.failure.message}`;
+  } else if (outcome.interrupted) {
+    exitCode = outcome.interrupted === 'SIGTERM' ? 143 : 130;
+    verdict = `interrupted by ${outcome.interrupted}; what was read is written`;
+  } else if (tooMany) {
+    exitCode = 1;
+    verdict = `too many rejected records: ${stats.rejected} of ${stats.recordsIn}` +
+      (allowed !== undefined ? ` (allowed: ${allowed})` : ` (allowed share: ${opts.maxRejectRate})`);
+  } else if (x.command === 'validate') {
+    verdict = stats.rejected === 0 ? 'all records pass' : `within the allowed rejects`;
+  }
+  const extras = {
+    command: `recflow ${x.command}`,
+    exitCode,
+    outcome: verdict,
+    sink: sink?.stats?.(),
+    sources: sources.map((s) => ({ name: s.name, ...(s.stats?.() ?? {}) })),
+    deadLetter: opts.dlq ?? null,
+  };
+  if (outcome.failure) process.stderr.write(`recflow: ${paintFor(process.stderr).red('error:')} ${outcome.failure.message}\n`);
+  process.stderr.write(summaryText(stats, extras, paintFor(process.stderr)));
+  const json = JSON.stringify(summaryJson(stats, extras), null, 2) + '\n';
+  for (const target of [opts.summaryJson, x.reportJson]) {
+    if (target === '-') process.stdout.write(json);
+    else if (target) writeFileSync(target, json);
+  }
+  return exitCode;
+}

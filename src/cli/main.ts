@@ -1,0 +1,52 @@
+// Entry point: builds the program, maps errors to exit statuses and one-line messages.
+import { Command, CommanderError } from 'commander';
+import { RecflowError, exitCodeFor } from '../errors.js';
+import { paintFor } from './common.js';
+import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+
+export function program(): Command {
+  const prog = new Command('recflow')
+    .description('batch and stream integration for customer and inventory records')
+    .version('0.1.0')
+    .showSuggestionAfterError(true);
+  prog.addCommand(runCommand());
+  prog.addCommand(validateCommand());
+  configure(prog);
+  return prog;
+}
+
+/** Usage errors exit 2 with one line; --help and --version exit 0. */
+function configure(cmd: Command): void {
+  cmd.exitOverride();
+  cmd.configureOutput({
+    outputError: (str, write) => write(`recflow: ${str.replace(/^error: /, '').trim()} (see 'recflow ${cmd.name() === 'recflow' ? '' : cmd.name() + ' '}--help')\n`),
+  });
+  for (const sub of cmd.commands) configure(sub);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug') || Boolean(process.env.RECFLOW_DEBUG);
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    process.exitCode = report(err, debug);
+  }
+}
+
+function report(err: unknown, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return 2;
+  }
+  const red = paintFor(process.stderr).red;
+  if (err instanceof RecflowError) {
+    process.stderr.write(`recflow: ${red('error:')} ${err.message}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    return exitCodeFor(err);
+  }
+  const e = err as Error;
+  process.stderr.write(`recflow: ${red('internal error:')} ${e?.message ?? String(err)}${debug ? '' : ' (run with --debug for details)'}\n`);
+  if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+  return 3;
+}

@@ -1,0 +1,191 @@
+// Runs sources → stages → sink with bounded writes in flight, the dead-letter
+// output, statistics and a clean drain on stop. Acknowledgement flows back to a
+// source batch only after the sink and the dead-letter writer are done with
+// every record of it: that is the whole at-least-once story, in one place.
+import { RecflowError, SinkFailure } from '../errors.js';
+import type { DeadLetter } from './dlq.js';
+import type { RunStats } from './stats.js';
+import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage } from './types.js';
+
+export interface RunPlan {
+  sources: Source[];
+  stages: Stage[];
+  /** null for `validate`: records that pass are counted, not written. */
+  sink: Sink | null;
+  dlq: DeadLetter;
+  stats: RunStats;
+}
+
+export interface RunOutcome {
+  /** Set when a stop was asked for (SIGINT/SIGTERM) and the run drained. */
+  interrupted?: NodeJS.Signals;
+  /** Set when the sink or a source failed for good. */
+  failure?: RecflowError;
+}
+
+interface InFlight {
+  result: Promise<{ ok: SinkWriteResult } | { err: unknown }>;
+  records: Rec[];
+  ack?: () => Promise<void>;
+}
+
+export class Runner {
+  private stopSignal: NodeJS.Signals | undefined;
+  private current: Source | undefined;
+  private failure: RecflowError | undefined;
+
+  constructor(private readonly plan: RunPlan) {}
+
+  /** Stop reading; what was read is still written, then run() returns. */
+  stop(signal: NodeJS.Signals): void {
+    this.stopSignal ??= signal;
+    this.current?.stop?.();
+  }
+
+  async run(): Promise<RunOutcome> {
+    const { sources, stats, sink } = this.plan;
+    const inFlight: InFlight[] = [];
+    const maxInFlight = Math.max(1, sink?.maxInFlight ?? 1);
+    let doneBytes = 0;
+    try {
+      for (const source of sources) {
+        if (this.stopSignal || this.failure) break;
+        this.current = source;
+        let lastBytes = 0;
+        try {
+          for await (const batch of source.batches()) {
+            lastBytes = batch.bytesRead ?? lastBytes;
+            stats.bytesRead = doneBytes + lastBytes;
+            await this.take(batch, inFlight);
+            while (inFlight.length >= maxInFlight) await this.settle(inFlight.shift()!);
+            if (this.stopSignal || this.failure) {
+              source.stop?.();
+              if (this.failure) break;
+            }
+          }
+        } finally {
+          await source.close?.();
+        }
+        doneBytes += source.totalBytes ?? lastBytes;
+      }
+      if (!this.stopSignal && !this.failure) await this.flushStages(inFlight);
+      while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+      if (sink) await this.closeSink(sink);
+    } catch (err) {
+      if (!(err instanceof RecflowError)) throw err;
+      this.failure ??= err;
+      while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+    }
+    stats.samplePeakRss();
+    await this.plan.dlq.flush();
+    return { interrupted: this.stopSignal, failure: this.failure };
+  }
+
+  private async take(batch: SourceBatch, inFlight: InFlight[]): Promise<void> {
+    const { stats } = this.plan;
+    stats.recordsIn += batch.records.length + batch.rejected.length;
+    const rejected: Rejected[] = batch.rejected.slice();
+    const kept = await this.applyStages(batch.records, 0, rejected);
+    this.reject(rejected);
+    this.send(kept, batch.ack, inFlight);
+    if (this.plan.dlq.needsDrain()) await this.plan.dlq.flush();
+  }
+
+  private async applyStages(records: Rec[], from: number, rejected: Rejected[]): Promise<Rec[]> {
+    const { stages, stats } = this.plan;
+    let recs = records;
+    for (let i = from; i < stages.length; i++) {
+      const res = await stages[i]!.process(recs);
+      stats.dropped += recs.length - res.kept.length - res.rejected.length;
+      for (const r of res.rejected) rejected.push(r);
+      recs = res.kept;
+    }
+    return recs;
+  }
+
+  /** Let stages that hold records (dedupe keep=last...) emit them at the end of input. */
+  private async flushStages(inFlight: InFlight[]): Promise<void> {
+    const { stages, stats } = this.plan;
+    for (let i = 0; i < stages.length; i++) {
+      const stage = stages[i]!;
+      if (!stage.flush) continue;
+      const res = await stage.flush();
+      stats.dropped -= res.kept.length + res.rejected.length;
+      const rejected = res.rejected.slice();
+      const kept = await this.applyStages(res.kept, i + 1, rejected);
+      this.reject(rejected);
+      this.send(kept, undefined, inFlight);
+    }
+  }
+
+  private send(records: Rec[], ack: (() => Promise<void>) | undefined, inFlight: InFlight[]): void {
+    const { sink } = this.plan;
+    if (!sink || records.length === 0) {
+      if (!sink) this.plan.stats.countOut(records.map((r) => r.kind));
+      inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack });
+      return;
+    }
+    const result = sink.write(records).then(
+      (ok) => ({ ok }),
+      (err: unknown) => ({ err }),
+    );
+    inFlight.push({ result, records, ack });
+  }
+
+  private async settle(entry: InFlight): Promise<void> {
+    const { stats, dlq } = this.plan;
+    const res = await entry.result;
+    if ('ok' in res) {
+      const sinkRejected = res.ok.rejected ?? [];
+      this.reject(sinkRejected);
+      if (entry.records.length > 0) {
+        const bad = new Set(sinkRejected.length > 0 ? sinkRejected.map((r) => `${r.source}\0${r.line}`) : []);
+        stats.countOut(
+          entry.records.filter((r) => bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)).map((r) => r.kind),
+        );
+      }
+      if (entry.ack && !this.failure) {
+        await dlq.flush();
+        await entry.ack();
+      }
+      return;
+    }
+    this.failed(res.err, entry.records);
+  }
+
+  /** The sink gave up: dead-letter what it did not deliver, then stop reading. */
+  private failed(err: unknown, records: Rec[]): void {
+    const failure =
+      err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    const undelivered = err instanceof SinkFailure && err.undelivered ? err.undelivered : records;
+    const delivered = records.length - undelivered.length;
+    if (delivered > 0) this.plan.stats.countOut(records.filter((r) => !undelivered.includes(r)).map((r) => r.kind));
+    this.plan.stats.failed += undelivered.length;
+    this.plan.dlq.write(
+      undelivered.map((r) => ({
+        source: r.source,
+        line: r.line,
+        kind: r.kind ?? null,
+        errors: [{ field: null, code: 'delivery_failed' as const, message: failure.message }],
+        record: r.raw,
+      })),
+    );
+    this.failure ??= failure;
+    this.current?.stop?.();
+  }
+
+  private reject(rows: Rejected[]): void {
+    if (rows.length === 0) return;
+    this.plan.stats.countRejected(rows);
+    this.plan.dlq.write(rows);
+  }
+
+  private async closeSink(sink: Sink): Promise<void> {
+    try {
+      const res = await sink.close();
+      if (res && res.rejected) this.reject(res.rejected);
+    } catch (err) {
+      this.failed(err, []);
+    }
+  }
+}
