@@ -21,6 +21,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   cwd?: string;
   timeoutMs?: number;
+  /** collect(): leave stdin open for the test to write to. */
+  keepStdinOpen?: boolean;
 }
 
 /** Start the CLI and return the child (for signal tests); stdout/stderr are piped. */
@@ -59,7 +61,7 @@ export function collect(child: ChildProcess, opts: CliOptions = {}): Promise<Cli
     });
     child.stdin!.on('error', () => {}); // the CLI may exit before reading all input
     if (opts.input !== undefined) child.stdin!.end(opts.input);
-    else child.stdin!.end();
+    else if (!opts.keepStdinOpen) child.stdin!.end();
   });
 }
 
