@@ -29,6 +29,8 @@ interface InFlight {
   ack?: () => Promise<void>;
 }
 
+const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);
+
 export class Runner {
   private stopSignal: NodeJS.Signals | undefined;
   private current: Source | undefined;
@@ -86,6 +88,8 @@ export class Runner {
     stats.recordsIn += batch.records.length + batch.rejected.length;
     const rejected: Rejected[] = batch.rejected.slice();
     const kept = await this.applyStages(batch.records, 0, rejected);
+    // keep the dead-letter output in input order when parse errors and stage rejects mix
+    if (batch.rejected.length > 0 && rejected.length > batch.rejected.length) rejected.sort(byLine);
     this.reject(rejected);
     this.send(kept, batch.ack, inFlight);
     if (this.plan.dlq.needsDrain()) await this.plan.dlq.flush();

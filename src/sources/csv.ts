@@ -128,7 +128,8 @@ export class CsvTokenizer {
         if (after === NL || after === -1) return this.emit(cells, start, j, final);
         if (after === CR && j + 1 < len && buf.charCodeAt(j + 1) === NL) return this.emit(cells, start, j + 1, final);
         if (after === CR && j + 1 >= len && !final) return -1;
-        return this.badLine(start, j, `unexpected text after the closing quote of field ${cells.length}`);
+        // Reject only the record's first line: a stray quote often swallowed the lines after it.
+        return this.badFirstLine(start, `unexpected text after the closing quote of field ${cells.length}`);
       }
       const comma = buf.indexOf(',', j);
       const nl = buf.indexOf('\n', j);
@@ -156,15 +157,6 @@ export class CsvTokenizer {
 
   private tooMany(raw: string, n: number): void {
     this.handler.bad(this.line, raw, `row has ${n} cells but the header has ${this.maxCells}`);
-  }
-
-  /** Reject from `start` to the end of the physical line holding `at`; go on after it. */
-  private badLine(start: number, at: number, reason: string): number {
-    const nl = this.buf.indexOf('\n', at);
-    const end = nl === -1 ? this.buf.length : nl;
-    this.handler.bad(this.line, stripCr(this.buf.slice(start, end)), reason);
-    this.line += 1 + countNewlines(this.buf, start, end);
-    return end + 1;
   }
 
   /** Reject only the first physical line of a record and rescan from the next line. */
