@@ -1,0 +1,147 @@
+// The record engine: one pass over the raw fields, a table-driven check of the
+// kind's known fields, then (only when asked and valid) the output object.
+// Scratch state is module level: the functions are synchronous and not re-entrant,
+// so no per-record arrays or closures are allocated on the happy path.
+import type { Fields, Kind, RecordError } from '../pipeline/types.js';
+import { buildCustomer, CUSTOMER_FIELDS } from './customer.js';
+import { BAD, beginRecord, isMissing, reportMissing, takeErrors } from './fields.js';
+import { buildInventory, INVENTORY_FIELDS } from './inventory.js';
+import { detectKind, reportUnknownKind } from './kind.js';
+import { makeKindSpec, type KindSpec } from './spec.js';
+
+const CUSTOMER = makeKindSpec('customer', CUSTOMER_FIELDS, buildCustomer);
+const INVENTORY = makeKindSpec('inventory', INVENTORY_FIELDS, buildInventory);
+
+export const KNOWN_FIELDS: Readonly<Record<Kind, readonly string[]>> = Object.freeze({
+  customer: CUSTOMER.names,
+  inventory: INVENTORY.names,
+});
+
+/** Shared result for "no errors": frozen, never mutate it. */
+export const NO_ERRORS: RecordError[] = Object.freeze([]) as unknown as RecordError[];
+
+const MAX_FIELDS = 16;
+const rawVals: unknown[] = new Array<unknown>(MAX_FIELDS).fill(undefined);
+const outVals: unknown[] = new Array<unknown>(MAX_FIELDS).fill(undefined);
+/** Number of non-missing fields of the current record that the kind does not name. */
+let extraCount = 0;
+
+/** Copy the known fields' raw values into rawVals and count the extras, in one pass. */
+function gather(spec: KindSpec, raw: Fields): void {
+  const n = spec.fields.length;
+  for (let i = 0; i < n; i++) rawVals[i] = undefined;
+  extraCount = 0;
+  const index = spec.index;
+  for (const k in raw) {
+    const i = index[k];
+    if (i === undefined) {
+      if (!isMissing(raw[k])) extraCount++;
+    } else if (i >= 0) {
+      rawVals[i] = raw[k];
+    }
+  }
+}
+
+/**
+ * Check every known field into outVals (undefined = leave out). Lenient: a bad
+ * value is kept as read (and the collector is quiet, so nothing is reported).
+ */
+function evaluate(spec: KindSpec, lenient: boolean): void {
+  const fields = spec.fields;
+  const n = fields.length;
+  for (let i = 0; i < n; i++) {
+    const f = fields[i]!;
+    const v = rawVals[i];
+    if (isMissing(v)) {
+      if (f.required) reportMissing(f.name);
+      outVals[i] = undefined;
+      continue;
+    }
+    const r = f.check(f.name, v, f.arg);
+    outVals[i] = r === BAD ? (lenient ? v : undefined) : r;
+  }
+}
+
+/** The output object: kind, known fields in table order, then non-missing extras in raw order. */
+function build(spec: KindSpec, raw: Fields): Fields {
+  const out = spec.build(outVals);
+  const n = spec.fields.length;
+  for (let i = 0; i < n; i++) outVals[i] = undefined;
+  if (extraCount > 0) {
+    const index = spec.index;
+    for (const k in raw) {
+      if (index[k] !== undefined) continue;
+      const v = raw[k];
+      if (isMissing(v)) continue;
+      if (k === '__proto__') {
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[k] = v;
+      }
+    }
+  }
+  return out;
+}
+
+function specOf(kind: Kind): KindSpec {
+  return kind === 'customer' ? CUSTOMER : INVENTORY;
+}
+
+export interface CheckResult {
+  /** The decided kind, or null when unknown_kind. */
+  kind: Kind | null;
+  /** The normalized record with `kind` first; null when there are errors. */
+  value: Fields | null;
+  /** Every error found in the record (a shared frozen empty array when valid). */
+  errors: RecordError[];
+}
+
+/** Validate and normalize one record as read (CSV row object or parsed JSON object). */
+export function checkRecord(raw: Fields, kindHint?: Kind): CheckResult {
+  const kind = detectKind(raw, kindHint);
+  beginRecord(false);
+  if (kind === null) {
+    reportUnknownKind(raw);
+    return { kind: null, value: null, errors: takeErrors() ?? NO_ERRORS };
+  }
+  const spec = specOf(kind);
+  gather(spec, raw);
+  evaluate(spec, false);
+  const errors = takeErrors();
+  if (errors !== null) {
+    for (let i = 0; i < spec.fields.length; i++) outVals[i] = undefined;
+    return { kind, value: null, errors };
+  }
+  return { kind, value: build(spec, raw), errors: NO_ERRORS };
+}
+
+/** Validate only: the kind and every error; no output object is built. */
+export function validateRecord(raw: Fields, kindHint?: Kind): { kind: Kind | null; errors: RecordError[] } {
+  const kind = detectKind(raw, kindHint);
+  beginRecord(false);
+  if (kind === null) {
+    reportUnknownKind(raw);
+    return { kind: null, errors: takeErrors() ?? NO_ERRORS };
+  }
+  const spec = specOf(kind);
+  gather(spec, raw);
+  evaluate(spec, false);
+  for (let i = 0; i < spec.fields.length; i++) outVals[i] = undefined;
+  return { kind, errors: takeErrors() ?? NO_ERRORS };
+}
+
+/**
+ * Lenient normalize: every known field is normalized when valid, kept as read
+ * otherwise; missing values are left out; never errors. value is null only when
+ * the kind is unknown.
+ */
+export function normalizeRecord(raw: Fields, kindHint?: Kind): { kind: Kind | null; value: Fields | null } {
+  const kind = detectKind(raw, kindHint);
+  if (kind === null) return { kind: null, value: null };
+  const spec = specOf(kind);
+  beginRecord(true);
+  gather(spec, raw);
+  evaluate(spec, true);
+  beginRecord(false);
+  return { kind, value: build(spec, raw) };
+}
