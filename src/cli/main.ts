@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { RecflowError, exitCodeFor } from '../errors.js';
 import { paintFor } from './common.js';
+import { generateCommand } from './generate.js';
 import { runCommand } from './run.js';
+import { stagesCommand } from './stages.js';
 import { validateCommand } from './validate.js';
 
 export function program(): Command {
@@ -12,6 +14,8 @@ export function program(): Command {
     .showSuggestionAfterError(true);
   prog.addCommand(runCommand());
   prog.addCommand(validateCommand());
+  prog.addCommand(generateCommand());
+  prog.addCommand(stagesCommand());
   configure(prog);
   return prog;
 }

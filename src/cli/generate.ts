@@ -1,0 +1,147 @@
+// `recflow generate customers|inventory`: parse and check the options, then hand over to src/generate.
+import { Command, CommanderError } from 'commander';
+import { RecflowError, usageError } from '../errors.js';
+import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
+import type { Kind } from '../pipeline/types.js';
+
+interface GenerateFlags {
+  count?: string;
+  seed: string;
+  invalidShare: string;
+  format?: string;
+  rate?: string;
+  out: string;
+  quiet?: boolean;
+}
+
+const KINDS: Record<string, Kind> = { customers: 'customer', customer: 'customer', inventory: 'inventory' };
+
+function parseKind(text: string): Kind {
+  const kind = KINDS[text.toLowerCase()];
+  if (!kind) throw usageError(`generate: unknown kind '${text}': use customers or inventory`);
+  return kind;
+}
+
+function parseCount(text: string | undefined): number {
+  if (text === undefined) throw usageError('generate: --count is required (how many records to write), e.g. --count 1000');
+  // Digits, optionally in exponent form for big round numbers (1e6).
+  const n = /^\s*\d+(e\d+)?\s*$/i.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw usageError(`--count must be a non-negative integer, got '${text}'`);
+  return n;
+}
+
+function parseShare(text: string): number {
+  const t = text.trim();
+  const p = /%$/.test(t) ? Number(t.slice(0, -1)) / 100 : t === '' ? NaN : Number(t);
+  if (!(p >= 0 && p <= 1)) throw usageError(`--invalid-share must be a number from 0 to 1 (or a percentage like 5%), got '${text}'`);
+  return p;
+}
+
+function parseRate(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const r = text.trim() === '' ? NaN : Number(text);
+  if (!(r > 0 && Number.isFinite(r))) throw usageError(`--rate must be a positive number of records per second, got '${text}'`);
+  return r;
+}
+
+function parseFormat(text: string | undefined, out: string): OutputFormat {
+  if (text === undefined) return /\.(ndjson|jsonl)(\.gz)?$/i.test(out) ? 'ndjson' : 'csv';
+  const f = text.toLowerCase();
+  if (f === 'csv') return 'csv';
+  if (f === 'ndjson' || f === 'jsonl') return 'ndjson';
+  throw usageError(`--format must be csv or ndjson, got '${text}'`);
+}
+
+function parseSeed(text: string): string {
+  if (text.trim() === '') throw usageError("--seed must not be empty (any word or number, e.g. --seed 42)");
+  return text;
+}
+
+/** One line on stderr, like the other commands' summaries. */
+function summary(r: GenerateResult, out: string): string {
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const secs = r.durationMs / 1000;
+  const perSec = secs > 0 ? Math.round(r.records / secs) : r.records;
+  const where = out === '-' ? 'stdout' : out;
+  const note = r.ended === 'output_closed' ? '; stopped: the reader closed the output' : '';
+  return `recflow generate: ${n(r.records)} ${r.kind} records (${n(r.invalid)} invalid) as ${r.format} to ${where} in ${secs.toFixed(2)}s (${n(perSec)} rec/s)${note}\n`;
+}
+
+/** Stops generation on SIGINT/SIGTERM so the output is flushed (and a .gz file closed properly). */
+function stopOnSignals(): { signal: AbortSignal; received: () => NodeJS.Signals | undefined; dispose: () => void } {
+  const ctrl = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const on = (sig: NodeJS.Signals): void => {
+    if (received) process.exit(sig === 'SIGTERM' ? 143 : 130); // a second signal: stop now
+    received = sig;
+    ctrl.abort();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    signal: ctrl.signal,
+    received: () => received,
+    dispose: () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
+}
+
+export function generateCommand(): Command {
+  const cmd = new Command('generate')
+    .summary('write synthetic customer or inventory records (deterministic)')
+    .description(
+      'Write synthetic customer or inventory records as CSV or NDJSON, for demos, tests and benchmarks. ' +
+        'The same seed and options give byte-identical output. With --invalid-share, that share of the records ' +
+        'is invalid, each failing the record contract with exactly one error code, cycling over the codes of the kind.',
+    )
+    .argument('<kind>', 'customers or inventory')
+    .option('-n, --count <n>', 'number of records to write (required)')
+    .option('--seed <seed>', 'any word or number; the same seed gives the same records', DEFAULT_SEED)
+    .option('--invalid-share <p>', 'share of invalid records, 0 to 1 (or 5%)', '0')
+    .option('--format <format>', 'csv or ndjson (default: from the --out extension, else csv)')
+    .option('--rate <r>', 'at most this many records per second (default: unlimited)')
+    .option('-o, --out <file>', 'write to this file instead of stdout; a .gz name is gzip-compressed', '-')
+    .option('-q, --quiet', 'no summary line on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  recflow generate customers --count 1000 --seed 7 > customers.csv\n' +
+        '  recflow generate inventory --count 1e6 --invalid-share 0.02 --out inventory.ndjson.gz\n' +
+        '  recflow generate customers --count 100000 --rate 500 --format ndjson | recflow run - --to out.ndjson\n',
+    )
+    // Commander's own parse errors (unknown option, missing argument) become usage errors
+    // (exit 2, one line from main); --help stays as it is.
+    .configureOutput({ outputError: () => {} })
+    .exitOverride((err: CommanderError) => {
+      if (err.exitCode === 0) throw err;
+      throw usageError(`generate: ${err.message.replace(/^error: /, '')} (see recflow generate --help)`);
+    })
+    .action(async (kindText: string, flags: GenerateFlags, self: Command) => {
+      const kind = parseKind(kindText);
+      const count = parseCount(flags.count);
+      const out = flags.out;
+      const options = {
+        kind,
+        count,
+        seed: parseSeed(flags.seed),
+        invalidShare: parseShare(flags.invalidShare),
+        format: parseFormat(flags.format, out),
+        rate: parseRate(flags.rate),
+        out,
+      };
+      const quiet = Boolean(self.optsWithGlobals().quiet);
+      const stop = stopOnSignals();
+      let result: GenerateResult;
+      try {
+        result = await generate({ ...options, signal: stop.signal });
+      } finally {
+        stop.dispose();
+      }
+      if (!quiet) process.stderr.write(summary(result, out));
+      const sig = stop.received();
+      if (sig) throw new RecflowError('interrupted', `generate: interrupted by ${sig} after ${result.records} records (output flushed)`, { signal: sig });
+    });
+  return cmd;
+}
