@@ -1,5 +1,6 @@
-// The record contract as a stage: validate and normalize in one pass (the default of `run`).
-import { checkRecord } from '../contract/index.js';
+// The record contract as one fused pass: validate and normalize at once. This is
+// the default of `run` (its hot path) and what `--stage validate --stage normalize` becomes.
+import { checkRecord, detectKind } from '../contract/index.js';
 import type { Rec, Rejected, Stage, StageResult } from '../pipeline/types.js';
 
 export function rejectOf(r: Rec, errors: Rejected['errors'], kind = r.kind ?? null): Rejected {
@@ -23,5 +24,20 @@ export const contractStage: Stage = {
       }
     }
     return { kept, rejected };
+  },
+};
+
+/**
+ * With --no-validate: records pass as read, but their kind is still decided
+ * (for the summary and `{kind}` sink paths); an undecidable kind stays null.
+ */
+export const kindOnlyStage: Stage = {
+  name: 'kind',
+  process(records: Rec[]): StageResult {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      r.kind = detectKind(r.value, r.kindHint);
+    }
+    return { kept: records, rejected: [] };
   },
 };

@@ -1,0 +1,53 @@
+// What `run` needs from this folder: the --stage/--no-validate/--config/--dry-run
+// options, and one call that resolves options, builds the stages and handles
+// --dry-run, all before any output (so a bad config or stage exits 2 with nothing written).
+import { Option, type Command } from 'commander';
+import type { Stage } from '../pipeline/types.js';
+import { planStages } from '../stages/plan.js';
+import { resolveRun } from './resolve.js';
+
+export function addRunConfigOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--stage <spec>',
+      "apply a stage, repeatable, in order: NAME[:key=value,...] or ./my-stage.mjs (see 'recflow stages')",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option('--no-validate', 'skip the default contract pass (validate+normalize): records pass as read')
+    .addOption(new Option('--config <file>', 'read sources, stages and options from a YAML or JSON file').env('RECFLOW_CONFIG'))
+    .option('--dry-run', 'print the resolved pipeline and check it (sources exist, stages build); read no data')
+    .addHelpText(
+      'after',
+      '\nEvery option can also be set as RECFLOW_<NAME> (e.g. RECFLOW_MAX_REJECTS=10) or in the --config file\n' +
+        '(maxRejects: 10 or max-rejects: 10). Precedence: flag > environment > config file > default.\n' +
+        "Stages: recflow run data.csv --stage 'filter:expr=quantity > 10' --stage select:fields=sku,quantity",
+    );
+}
+
+export interface PreparedRun {
+  sources: string[];
+  stages: Stage[];
+  /** Release the stages (user stages may hold resources). */
+  close(): Promise<void>;
+}
+
+/** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
+export async function prepareRun(cmd: Command, args: string[]): Promise<PreparedRun | null> {
+  const run = await resolveRun(cmd, args);
+  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean }>();
+  const plan = await planStages(run.stageRefs, {
+    validate: opts.validate !== false,
+    warn: (m) => process.stderr.write(`recflow: warning: ${m}\n`),
+  });
+  if (opts.dryRun) {
+    process.stdout.write(await (await import('./dry-run.js')).dryRun(cmd, run, plan));
+    return null;
+  }
+  return {
+    sources: run.sources,
+    stages: plan.stages,
+    close: async () => {
+      for (const s of plan.stages) await s.close?.();
+    },
+  };
+}

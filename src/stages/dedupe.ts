@@ -1,0 +1,95 @@
+// `dedupe`: one record per key within a run. Memory is bounded by max_keys:
+// only the key strings are kept (plus the held records for keep_last).
+import { isMissing } from '../contract/fields.js';
+import { RecflowError } from '../errors.js';
+import type { Rec, Rejected, StageResult } from '../pipeline/types.js';
+import { defineStage, fieldOf, opt, options, rejectOf, show } from './define.js';
+
+export const dedupeStage = defineStage({
+  name: 'dedupe',
+  summary:
+    'Let one record per key through within a run. Later duplicates go to the dead-letter output as duplicate_key ' +
+    '(default), are dropped, or replace the earlier one (keep_last).',
+  notes: [
+    'The key is the kind plus the key fields, so a customer and an inventory record are never duplicates. ' +
+      'A record with a missing key field passes unchecked. Keys are compared as text, after the contract pass ' +
+      '(so ids are already trimmed and SKUs uppercased).',
+    'Memory: the stage keeps each distinct key string in a set, about 80 bytes per key for ids of ~10 ' +
+      'characters (5,000,000 keys ≈ 400 MB). Past `max_keys`, with `on_full=warn` (default) new keys are no longer ' +
+      'remembered: their records pass, and their later duplicates are not caught; a warning says so once. ' +
+      'With `on_full=fail` the run stops with exit status 3 instead.',
+    '`on_duplicate=keep_last` holds every distinct record in memory until the end of the input and writes them then, ' +
+      'in the order of their last occurrence: use it on files, not on an endless Kafka stream.',
+  ],
+  options: options({
+    key: opt.fields().describe('the field or fields (a,b) that identify a record'),
+    on_duplicate: opt
+      .choice(['reject', 'drop', 'keep_last'])
+      .default('reject')
+      .describe("'reject': later duplicates go to the dead-letter output (duplicate_key); 'drop': they are left out (counted as dropped); 'keep_last': the last one wins"),
+    max_keys: opt.int(1).default(5_000_000).describe('most keys remembered (bounds memory)'),
+    on_full: opt.choice(['warn', 'fail']).default('warn').describe('what happens past max_keys'),
+  }),
+  examples: ['dedupe:key=customer_id', 'dedupe:key=sku,warehouse_id,on_duplicate=keep_last'],
+  create(o, ctx) {
+    const fields = o.key;
+    const mode = o.on_duplicate;
+    const seen = new Set<string>();
+    const held = new Map<string, Rec>(); // keep_last only
+    let full = false;
+    const keyOf = (r: Rec): string | null => {
+      let k = String(r.kind ?? fieldOf(r, 'kind') ?? '');
+      for (const f of fields) {
+        const v = fieldOf(r, f);
+        if (isMissing(v)) return null;
+        k += '\u0000' + (typeof v === 'object' ? JSON.stringify(v) : String(v));
+      }
+      return k;
+    };
+    /** Room for one more key? keep_last counts its held records, the other modes the seen set. */
+    const remember = (k: string): boolean => {
+      if ((mode === 'keep_last' ? held.size : seen.size) < o.max_keys) {
+        if (mode !== 'keep_last') seen.add(k);
+        return true;
+      }
+      if (o.on_full === 'fail') {
+        throw new RecflowError('data', `${ctx.where}: more than max_keys=${o.max_keys} distinct keys; raise max_keys or use on_full=warn`);
+      }
+      if (!full) ctx.warn(`dedupe: max_keys=${o.max_keys} reached; records with new keys now pass without a duplicate check`);
+      full = true;
+      return false;
+    };
+    const label = fields.join(',');
+    return {
+      name: 'dedupe',
+      process(records: Rec[]): StageResult {
+        const kept: Rec[] = [];
+        const rejected: Rejected[] = [];
+        for (const r of records) {
+          const k = keyOf(r);
+          if (k === null) kept.push(r);
+          else if (mode === 'keep_last') {
+            if (held.has(k)) held.delete(k); // re-insert: output follows the last occurrence
+            else if (!remember(k)) {
+              kept.push(r);
+              continue;
+            }
+            held.set(k, r);
+          } else if (!seen.has(k)) {
+            remember(k);
+            kept.push(r);
+          } else if (mode === 'reject') {
+            const shown = fields.map((f) => show(fieldOf(r, f))).join(', ');
+            rejected.push(rejectOf(r, 'dedupe', 'duplicate_key', fields.length === 1 ? fields[0]! : null, `${label} ${shown} was already seen in this run`));
+          }
+        }
+        return { kept, rejected };
+      },
+      flush(): StageResult {
+        const kept = [...held.values()];
+        held.clear();
+        return { kept, rejected: [] };
+      },
+    };
+  },
+});

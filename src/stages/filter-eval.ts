@@ -1,0 +1,136 @@
+// Evaluation of filter expressions: how values compare, and the AST compiled to
+// closures (built once per expression, then one call per record).
+import { isMissing } from '../contract/fields.js';
+import type { Rec } from '../pipeline/types.js';
+import { fieldOf } from './define.js';
+import type { Node } from './filter-expr.js';
+
+const NUM_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+// Value semantics (documented in docs/stages.md): a missing value (absent, null,
+// blank text) equals only null; `==` compares as numbers when one side is a
+// JSON number; ordering compares as numbers when both sides look like numbers,
+// else as text; arithmetic needs numbers and gives null otherwise.
+
+function isNumeric(v: unknown): boolean {
+  return typeof v === 'number' ? Number.isFinite(v) : typeof v === 'string' && NUM_RE.test(v.trim());
+}
+function toNum(v: unknown): number {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && NUM_RE.test(v.trim()) ? Number(v) : NaN;
+}
+function toBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = typeof v === 'string' ? v.trim().toLowerCase() : '';
+  return s === 'true' ? true : s === 'false' ? false : undefined;
+}
+
+export function equals(a: unknown, b: unknown): boolean {
+  const ma = isMissing(a);
+  const mb = isMissing(b);
+  if (ma || mb) return ma && mb;
+  if (typeof a === 'number' || typeof b === 'number') return toNum(a) === toNum(b);
+  if (typeof a === 'boolean' || typeof b === 'boolean') {
+    const x = toBool(a);
+    return x !== undefined && x === toBool(b);
+  }
+  return typeof a === 'string' && a === b;
+}
+
+export function order(a: unknown, b: unknown): number | undefined {
+  if (isMissing(a) || isMissing(b)) return undefined;
+  if (isNumeric(a) && isNumeric(b)) return Math.sign(toNum(a) - toNum(b));
+  if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
+  return undefined;
+}
+
+function asMatchText(v: unknown): string | null {
+  if (isMissing(v)) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+type Fn = (r: Rec) => unknown;
+
+/** The AST as nested closures, built once per expression. */
+export function compileNode(n: Node): Fn {
+  switch (n.t) {
+    case 'lit': {
+      const v = n.v;
+      return () => v;
+    }
+    case 'field': {
+      const name = n.name;
+      return (r) => fieldOf(r, name);
+    }
+    case 'exists': {
+      const name = n.name;
+      return (r) => !isMissing(fieldOf(r, name));
+    }
+    case 'and': {
+      const a = compileNode(n.a);
+      const b = compileNode(n.b);
+      return (r) => a(r) === true && b(r) === true;
+    }
+    case 'or': {
+      const a = compileNode(n.a);
+      const b = compileNode(n.b);
+      return (r) => a(r) === true || b(r) === true;
+    }
+    case 'not': {
+      const a = compileNode(n.a);
+      return (r) => a(r) !== true;
+    }
+    case 'cmp': {
+      const a = compileNode(n.a);
+      const b = compileNode(n.b);
+      switch (n.op) {
+        case '==': return (r) => equals(a(r), b(r));
+        case '!=': return (r) => !equals(a(r), b(r));
+        case '<': return (r) => (order(a(r), b(r)) ?? 0) < 0;
+        case '<=': return (r) => { const o = order(a(r), b(r)); return o !== undefined && o <= 0; };
+        case '>': return (r) => (order(a(r), b(r)) ?? 0) > 0;
+        default: return (r) => { const o = order(a(r), b(r)); return o !== undefined && o >= 0; };
+      }
+    }
+    case 'in': {
+      const a = compileNode(n.a);
+      const list = n.list;
+      const texts = list.every((x) => typeof x === 'string') ? new Set(list as string[]) : null;
+      const neg = n.neg;
+      return (r) => {
+        const v = a(r);
+        const hit = texts !== null && typeof v === 'string' && !isMissing(v) ? texts.has(v) : list.some((x) => equals(v, x));
+        return hit !== neg;
+      };
+    }
+    case 'match': {
+      const a = compileNode(n.a);
+      const re = n.re;
+      const neg = n.neg;
+      return (r) => {
+        const s = asMatchText(a(r));
+        return (s !== null && re.test(s)) !== neg;
+      };
+    }
+    case 'neg': {
+      const a = compileNode(n.a);
+      return (r) => {
+        const x = toNum(a(r));
+        return Number.isFinite(x) ? -x : null;
+      };
+    }
+    case 'arith': {
+      const a = compileNode(n.a);
+      const b = compileNode(n.b);
+      const op = n.op;
+      return (r) => {
+        const x = toNum(a(r));
+        const y = toNum(b(r));
+        const z = op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y;
+        return Number.isFinite(z) ? z : null;
+      };
+    }
+  }
+}

@@ -1,0 +1,308 @@
+// The expression language of `filter` (and `set expr=`): a tokenizer, a
+// recursive-descent parser to an AST; filter-eval.ts compiles the AST to closures.
+// No eval / new Function: user text never becomes code.
+//
+//   or      := and (('or' | '||') and)*
+//   and     := not (('and' | '&&') not)*
+//   not     := ('not' | '!') not | cmp
+//   cmp     := sum [ ('=='|'!='|'<'|'<='|'>'|'>=') sum | ['not'] 'in' list | ('=~'|'!~') regex ]
+//   sum     := product (('+'|'-') product)*
+//   product := unary (('*'|'/'|'%') unary)*
+//   unary   := '-' unary | primary
+//   primary := number | string | true | false | null | field | `quoted field` | exists(field) | '(' or ')'
+//   list    := '(' literal (',' literal)* ')'      ('[' ... ']' works too)
+//   regex   := /pattern/flags (flags i, m, s, u) | a string
+import type { Rec } from '../pipeline/types.js';
+import { compileNode } from './filter-eval.js';
+
+export class ExprError extends Error {
+  constructor(
+    readonly column: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Tok =
+  | { k: 'num'; v: number; at: number }
+  | { k: 'str'; v: string; at: number }
+  | { k: 're'; v: RegExp; at: number }
+  | { k: 'id'; v: string; at: number; quoted: boolean }
+  | { k: 'op'; v: string; at: number }
+  | { k: 'end'; at: number };
+
+export type Node =
+  | { t: 'lit'; v: unknown; at: number }
+  | { t: 'field'; name: string; at: number }
+  | { t: 'exists'; name: string; at: number }
+  | { t: 'and' | 'or'; a: Node; b: Node; at: number }
+  | { t: 'not'; a: Node; at: number }
+  | { t: 'cmp'; op: string; a: Node; b: Node; at: number }
+  | { t: 'in'; a: Node; list: unknown[]; neg: boolean; at: number }
+  | { t: 'match'; a: Node; re: RegExp; neg: boolean; at: number }
+  | { t: 'arith'; op: string; a: Node; b: Node; at: number }
+  | { t: 'neg'; a: Node; at: number };
+
+const NUM_TOKEN_RE = /(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/y;
+const ID_RE = /[A-Za-z_][A-Za-z0-9_]*/y;
+const OPS = ['==', '!=', '<=', '>=', '=~', '!~', '&&', '||', '<', '>', '!', '(', ')', '[', ']', ',', '+', '-', '*', '/', '%'];
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'true', 'false', 'null', 'exists']);
+
+function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const at = i;
+    const prev = toks[toks.length - 1];
+    if (/[0-9.]/.test(c)) {
+      NUM_TOKEN_RE.lastIndex = i;
+      const m = NUM_TOKEN_RE.exec(src);
+      if (!m) throw new ExprError(at, `unexpected '${c}'`);
+      toks.push({ k: 'num', v: Number(m[0]), at });
+      i += m[0].length;
+    } else if (c === '"' || c === "'" || c === '`') {
+      let s = '';
+      i++;
+      while (i < src.length && src[i] !== c) {
+        if (src[i] === '\\' && i + 1 < src.length) {
+          const e = src[++i]!;
+          s += e === 'n' ? '\n' : e === 't' ? '\t' : e;
+        } else s += src[i];
+        i++;
+      }
+      if (i >= src.length) throw new ExprError(at, `unclosed ${c}`);
+      i++;
+      toks.push(c === '`' ? { k: 'id', v: s, at, quoted: true } : { k: 'str', v: s, at });
+    } else if (c === '/' && prev?.k === 'op' && (prev.v === '=~' || prev.v === '!~')) {
+      let body = '';
+      let inClass = false;
+      i++;
+      while (i < src.length && (src[i] !== '/' || inClass)) {
+        if (src[i] === '\\' && i + 1 < src.length) body += src[i++];
+        else if (src[i] === '[') inClass = true;
+        else if (src[i] === ']') inClass = false;
+        body += src[i++];
+      }
+      if (i >= src.length) throw new ExprError(at, 'unclosed regular expression: expected a closing /');
+      i++;
+      const flags = /^[a-z]*/.exec(src.slice(i))![0];
+      i += flags.length;
+      toks.push({ k: 're', v: makeRegex(body, flags, at), at });
+    } else if (/[A-Za-z_]/.test(c)) {
+      ID_RE.lastIndex = i;
+      const word = ID_RE.exec(src)![0];
+      toks.push({ k: 'id', v: word, at, quoted: false });
+      i += word.length;
+    } else {
+      const op = OPS.find((o) => src.startsWith(o, i));
+      if (!op) {
+        if (c === '=') throw new ExprError(at, "use '==' to compare");
+        throw new ExprError(at, `unexpected '${c}'`);
+      }
+      toks.push({ k: 'op', v: op, at });
+      i += op.length;
+    }
+  }
+  toks.push({ k: 'end', at: src.length });
+  return toks;
+}
+
+function makeRegex(body: string, flags: string, at: number): RegExp {
+  const bad = flags.replace(/[imsu]/g, '');
+  if (bad) throw new ExprError(at, `regular expression flag '${bad[0]}' is not supported (use i, m, s or u)`);
+  try {
+    return new RegExp(body, flags);
+  } catch (err) {
+    throw new ExprError(at, `bad regular expression: ${(err as Error).message}`);
+  }
+}
+
+function describeTok(t: Tok): string {
+  if (t.k === 'end') return 'the end';
+  if (t.k === 'str') return JSON.stringify(t.v);
+  if (t.k === 're') return String(t.v);
+  return `'${t.v}'`;
+}
+
+class Parser {
+  private i = 0;
+  constructor(private readonly toks: Tok[]) {}
+
+  private get tok(): Tok {
+    return this.toks[this.i]!;
+  }
+  private kw(word: string, offset = 0): boolean {
+    const t = this.toks[this.i + offset]!;
+    return t.k === 'id' && !t.quoted && t.v.toLowerCase() === word;
+  }
+  private op(...ops: string[]): string | undefined {
+    const t = this.tok;
+    return t.k === 'op' && ops.includes(t.v) ? t.v : undefined;
+  }
+  private fail(what: string): never {
+    throw new ExprError(this.tok.at, `expected ${what}, found ${describeTok(this.tok)}`);
+  }
+  private expectOp(o: string): void {
+    if (!this.op(o)) this.fail(`'${o}'`);
+    this.i++;
+  }
+
+  parse(): Node {
+    const node = this.or();
+    if (this.tok.k !== 'end') this.fail("'and', 'or' or the end of the expression");
+    return node;
+  }
+  private or(): Node {
+    let a = this.and();
+    while (this.kw('or') || this.op('||')) {
+      const at = this.tok.at;
+      this.i++;
+      a = { t: 'or', a: cond(a), b: cond(this.and()), at };
+    }
+    return a;
+  }
+  private and(): Node {
+    let a = this.not();
+    while (this.kw('and') || this.op('&&')) {
+      const at = this.tok.at;
+      this.i++;
+      a = { t: 'and', a: cond(a), b: cond(this.not()), at };
+    }
+    return a;
+  }
+  private not(): Node {
+    if (this.kw('not') || this.op('!')) {
+      const at = this.tok.at;
+      this.i++;
+      return { t: 'not', a: cond(this.not()), at };
+    }
+    return this.cmp();
+  }
+  private cmp(): Node {
+    const a = this.sum();
+    const at = this.tok.at;
+    const op = this.op('==', '!=', '<', '<=', '>', '>=');
+    if (op) {
+      this.i++;
+      return { t: 'cmp', op, a, b: this.sum(), at };
+    }
+    if (this.kw('in') || (this.kw('not') && this.kw('in', 1))) {
+      const neg = this.kw('not');
+      this.i += neg ? 2 : 1;
+      return { t: 'in', a, list: this.list(), neg, at };
+    }
+    const m = this.op('=~', '!~');
+    if (m) {
+      this.i++;
+      const t = this.tok;
+      if (t.k !== 're' && t.k !== 'str') this.fail('a regular expression like /^a.*z$/i');
+      this.i++;
+      const re = t.k === 're' ? t.v : makeRegex(t.v as string, '', t.at);
+      return { t: 'match', a, re, neg: m === '!~', at };
+    }
+    return a;
+  }
+  private sum(): Node {
+    let a = this.product();
+    for (let o = this.op('+', '-'); o; o = this.op('+', '-')) {
+      const at = this.tok.at;
+      this.i++;
+      a = { t: 'arith', op: o, a, b: this.product(), at };
+    }
+    return a;
+  }
+  private product(): Node {
+    let a = this.unary();
+    for (let o = this.op('*', '/', '%'); o; o = this.op('*', '/', '%')) {
+      const at = this.tok.at;
+      this.i++;
+      a = { t: 'arith', op: o, a, b: this.unary(), at };
+    }
+    return a;
+  }
+  private unary(): Node {
+    if (this.op('-')) {
+      const at = this.tok.at;
+      this.i++;
+      const a = this.unary();
+      return a.t === 'lit' && typeof a.v === 'number' ? { t: 'lit', v: -a.v, at } : { t: 'neg', a, at };
+    }
+    return this.primary();
+  }
+  private primary(): Node {
+    const t = this.tok;
+    if (t.k === 'num' || t.k === 'str') {
+      this.i++;
+      return { t: 'lit', v: t.v, at: t.at };
+    }
+    if (t.k === 'op' && t.v === '(') {
+      this.i++;
+      const e = this.or();
+      this.expectOp(')');
+      return e;
+    }
+    if (t.k === 'id') {
+      const word = t.quoted ? '' : t.v.toLowerCase();
+      if (word === 'true' || word === 'false' || word === 'null') {
+        this.i++;
+        return { t: 'lit', v: word === 'null' ? null : word === 'true', at: t.at };
+      }
+      if (word === 'exists' && this.toks[this.i + 1]?.k === 'op' && (this.toks[this.i + 1] as { v: string }).v === '(') {
+        this.i += 2;
+        const f = this.tok;
+        if (f.k !== 'id' || (!f.quoted && KEYWORDS.has(f.v.toLowerCase()))) this.fail('a field name');
+        this.i++;
+        this.expectOp(')');
+        return { t: 'exists', name: (f as { v: string }).v, at: t.at };
+      }
+      if (KEYWORDS.has(word)) this.fail('a value (a field, a number or a string)');
+      this.i++;
+      return { t: 'field', name: t.v, at: t.at };
+    }
+    return this.fail('a value (a field, a number or a string)');
+  }
+  private list(): unknown[] {
+    const close = this.op('(') ? ')' : this.op('[') ? ']' : this.fail("a list like ('a', 'b')");
+    this.i++;
+    const items: unknown[] = [];
+    for (;;) {
+      const v = this.unary();
+      if (v.t !== 'lit') throw new ExprError(v.at, 'expected a literal (a number, a string, true, false or null) in the list');
+      items.push(v.v);
+      if (this.op(',')) {
+        this.i++;
+        continue;
+      }
+      this.expectOp(close);
+      return items;
+    }
+  }
+}
+
+const CONDITIONS = new Set(['and', 'or', 'not', 'cmp', 'in', 'match', 'exists']);
+function isCondition(n: Node): boolean {
+  return CONDITIONS.has(n.t) || (n.t === 'lit' && typeof n.v === 'boolean');
+}
+function cond(n: Node): Node {
+  if (!isCondition(n)) throw new ExprError(n.at, 'expected a condition here (like quantity > 0 or exists(email)), found a value');
+  return n;
+}
+
+/** Parse and compile once; throws ExprError (with a 0-based column) on bad syntax. */
+export function compileExpr(src: string, want: 'condition' | 'value'): (r: Rec) => unknown {
+  if (src.trim() === '') throw new ExprError(0, 'the expression is empty');
+  const ast = new Parser(tokenize(src)).parse();
+  if (want === 'condition') cond(ast);
+  return compileNode(ast);
+}
+
+/** A message for an ExprError: the column, then the expression with a caret under it. */
+export function explainExprError(src: string, err: ExprError): string {
+  return `${err.message} at column ${err.column + 1}\n    ${src}\n    ${' '.repeat(err.column)}^`;
+}

@@ -1,0 +1,100 @@
+// User stages: `--stage ./my-stage.mjs[:k=v]` loads a module that exports (as
+// default or as `stage`) either a Stage object `{ name, process(records) }` or a
+// definition `{ name, options?, create(options, ctx) }` (options: a zod schema or
+// anything with safeParse). Every problem is a config error (exit 2) before any output.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RecflowError } from '../errors.js';
+import type { Rec, Rejected, Stage, StageResult } from '../pipeline/types.js';
+import { rejectOf, type StageContext } from './define.js';
+
+const SHAPE =
+  'it must export (as default or as `stage`) an object { name, process(records) } or a definition { name, create(options) }';
+
+type SafeParse = { safeParse(v: unknown): { success: true; data: unknown } | { success: false; error: { issues: { path: (string | number)[]; message: string }[] } } };
+
+/** The first line of an error message. */
+function why(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
+}
+
+/** Node 20 does not say where an ESM syntax error is; `node --check` does (only run on that failure path). */
+function syntaxWhere(path: string): string {
+  const res = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+  const line = /^(\S.*:\d+)$/m.exec(res.stderr ?? '')?.[1];
+  return line ? ` at ${line}` : '';
+}
+
+export async function loadUserStage(spec: string, opts: Record<string, unknown>, baseDir: string, ctx: StageContext): Promise<{ stage: Stage; options: Record<string, unknown> }> {
+  const fail = (reason: string, cause?: unknown): never => {
+    throw new RecflowError('config', `${ctx.where}: cannot load stage ${spec}: ${reason}; ${SHAPE}`, { cause });
+  };
+  const path = isAbsolute(spec) ? spec : resolve(baseDir, spec);
+  if (!existsSync(path)) fail(`file not found (${path})`);
+  let mod: Record<string, unknown> = {};
+  try {
+    mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } catch (err) {
+    const hint = /\.m?ts$/.test(path) ? ' (compile TypeScript stages to .js/.mjs first)' : '';
+    fail(why(err) + (err instanceof SyntaxError ? syntaxWhere(path) : '') + hint, err);
+  }
+  const c = (mod.default ?? mod.stage) as Record<string, unknown> | undefined;
+  if (c === null || typeof c !== 'object') return fail('it has no default export and no `stage` export');
+  let stage: Stage | undefined;
+  let options = opts;
+  if (typeof c.create === 'function') {
+    const schema = c.options as SafeParse | undefined;
+    if (schema && typeof schema.safeParse === 'function') {
+      const res = schema.safeParse(opts);
+      if (!res.success) {
+        const msgs = res.error.issues.map((i) => `${i.path.length ? ctx.option(i.path.join('.')) : ctx.where}: ${i.message}`);
+        throw new RecflowError('config', msgs.join('\n'));
+      }
+      options = res.data as Record<string, unknown>;
+    }
+    try {
+      stage = (await (c.create as (o: unknown, x: StageContext) => Stage | Promise<Stage>)(options, ctx)) ?? undefined;
+    } catch (err) {
+      if (err instanceof RecflowError) throw err;
+      fail(`create() failed: ${why(err)}`, err);
+    }
+    if (!stage || typeof stage.process !== 'function') fail('create() did not return an object with process(records)');
+  } else if (typeof c.process === 'function') {
+    if (Object.keys(opts).length > 0) {
+      throw new RecflowError('config', `${ctx.where}: stage ${spec} takes no options (it exports a stage object, not a definition with create(options))`);
+    }
+    stage = c as unknown as Stage;
+  } else fail('its export has neither process() nor create()');
+  const name = typeof stage!.name === 'string' && stage!.name ? stage!.name : basename(spec);
+  return { stage: guarded(stage!, name), options };
+}
+
+const isRec = (r: unknown): boolean => typeof r === 'object' && r !== null && typeof (r as Rec).value === 'object' && (r as Rec).value !== null;
+const isRejected = (r: unknown): boolean => typeof r === 'object' && r !== null && Array.isArray((r as Rejected).errors);
+
+/** A user stage that throws or returns a wrong shape sends the batch to the dead-letter output (stage_error) instead of crashing the run. */
+function guarded(stage: Stage, name: string): Stage {
+  const run = async (call: () => StageResult | Promise<StageResult>, records: Rec[], atEnd = false): Promise<StageResult> => {
+    const fail = (msg: string): StageResult => ({ kept: [], rejected: records.map((r) => rejectOf(r, name, 'stage_error', null, msg)) });
+    let res: StageResult;
+    try {
+      res = await call();
+    } catch (err) {
+      // in flush() there is no batch to dead-letter: what the stage held is lost, so the run fails
+      if (atEnd) throw new RecflowError('data', `stage ${name} failed at the end of the input: ${why(err)}`, { cause: err });
+      return fail(`failed: ${why(err)}`);
+    }
+    if (!res || !Array.isArray(res.kept) || !Array.isArray(res.rejected) || !res.kept.every(isRec) || !res.rejected.every(isRejected)) {
+      return fail('returned something other than { kept: records, rejected: [{ ..., errors: [...] }] }');
+    }
+    return res;
+  };
+  return {
+    name,
+    process: (records) => run(() => stage.process(records), records),
+    flush: stage.flush ? () => run(() => stage.flush!.call(stage), [], true) : undefined,
+    close: stage.close ? () => stage.close!.call(stage) : undefined,
+  };
+}
