@@ -31,6 +31,10 @@ function configure(cmd: Command): void {
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug') || Boolean(process.env.RECFLOW_DEBUG);
+  // `recflow ... | head`: the reader left; stop quietly like other Unix tools.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+  });
   try {
     await program().parseAsync(argv, { from: 'user' });
   } catch (err) {
