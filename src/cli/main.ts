@@ -4,6 +4,7 @@ import { RecflowError, exitCodeFor } from '../errors.js';
 import { paintFor } from './common.js';
 import { generateCommand } from './generate.js';
 import { runCommand } from './run.js';
+import { serveCommand } from './serve.js';
 import { stagesCommand } from './stages.js';
 import { validateCommand } from './validate.js';
 
@@ -15,6 +16,7 @@ export function program(): Command {
   prog.addCommand(runCommand());
   prog.addCommand(validateCommand());
   prog.addCommand(generateCommand());
+  prog.addCommand(serveCommand());
   prog.addCommand(stagesCommand());
   configure(prog);
   return prog;

@@ -1,6 +1,7 @@
 // `recflow run <source...>`: read, check, transform, write.
 import { Command } from 'commander';
 import { addRunConfigOptions, prepareRun } from '../config/index.js';
+import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
 import { addPipelineOptions, execute, type PipelineOptions } from './common.js';
 
@@ -11,6 +12,7 @@ export function runCommand(): Command {
     .option('--to <sink>', "where records go: '-' (stdout, NDJSON), a file path (.gz compresses, {kind} splits), http(s)://, kafka://", '-')
     .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)');
   addPipelineOptions(cmd);
+  addHttpSinkOptions(cmd);
   addRunConfigOptions(cmd);
   cmd.action(async (args: string[], _opts: unknown, command: Command) => {
     const prepared = await prepareRun(command, args); // flags > env > config; stages built before any output

@@ -47,7 +47,6 @@ export class Runner {
   async run(): Promise<RunOutcome> {
     const { sources, stats, sink } = this.plan;
     const inFlight: InFlight[] = [];
-    const maxInFlight = Math.max(1, sink?.maxInFlight ?? 1);
     let doneBytes = 0;
     try {
       for (const source of sources) {
@@ -59,7 +58,8 @@ export class Runner {
             lastBytes = batch.bytesRead ?? lastBytes;
             stats.bytesRead = doneBytes + lastBytes;
             await this.take(batch, inFlight);
-            while (inFlight.length >= maxInFlight) await this.settle(inFlight.shift()!);
+            // read each time: a sink may size its window from the writes it has seen
+            while (inFlight.length >= Math.max(1, sink?.maxInFlight ?? 1)) await this.settle(inFlight.shift()!);
             if (this.stopSignal || this.failure) {
               source.stop?.();
               if (this.failure) break;

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// Records/s through the HTTP sink to a local `recflow serve` on loopback.
+//   node bench/http.mjs [--count 200000] [--runs 3] [-- <extra run flags, e.g. --gzip --batch-records 2000>]
+// Two figures: end to end (`recflow run file --to http://...`, contract checks
+// included) and sink only (prebuilt records straight into the HttpSink).
+// Build first: npx tsc -p tsconfig.json
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// RECFLOW_BIN: another entry to bench (e.g. a build that registers `serve` differently).
+const BIN = process.env.RECFLOW_BIN ?? join(ROOT, 'bin', 'recflow.js');
+const argv = process.argv.slice(2);
+const dash = argv.indexOf('--');
+const own = dash < 0 ? argv : argv.slice(0, dash);
+const runFlags = dash < 0 ? [] : argv.slice(dash + 1);
+const flag = (name, dflt) => (own.includes(name) ? Number(own[own.indexOf(name) + 1]) : dflt);
+const COUNT = flag('--count', 200_000);
+const RUNS = flag('--runs', 3);
+
+const dir = mkdtempSync(join(tmpdir(), 'recflow-bench-http-'));
+const input = join(dir, 'customers.ndjson');
+
+function startServe() {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', '--out', join(dir, 'received.ndjson')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve({ url: m[1], stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function endToEnd(url) {
+  const summary = join(dir, 'summary.json');
+  const t0 = process.hrtime.bigint();
+  execFileSync(process.execPath, [BIN, 'run', input, '--to', `${url}/ingest`, '--quiet', '--summary-json', summary, ...runFlags], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { secs, rate: COUNT / secs };
+}
+
+async function sinkOnly(url) {
+  const { createHttpSink } = await import(join(ROOT, 'dist', 'sinks', 'http', 'index.js'));
+  const origin = `file:bench:${Date.now()}`;
+  const recs = Array.from({ length: COUNT }, (_, i) => {
+    const value = { kind: 'customer', customer_id: `C${i}`, first_name: 'Ann', last_name: 'Lee', email: `c${i}@example.com`, country: 'DE', lifetime_value: 12.5, loyalty_tier: 'gold' };
+    return { value, raw: value, source: 'bench', line: i + 1, origin, pos: i + 1, kind: 'customer' };
+  });
+  const opts = {};
+  for (let i = 0; i < runFlags.length; i++) {
+    const m = /^--(.+)$/.exec(runFlags[i]);
+    if (!m) continue;
+    const key = m[1].replace(/-([a-z])/g, (_, c) => c.toUpperCase());
+    const next = runFlags[i + 1];
+    if (next === undefined || next.startsWith('--')) opts[key] = true;
+    else opts[key] = runFlags[++i];
+  }
+  const sink = await createHttpSink(`${url}/ingest`, { opts, env: process.env, log: () => {}, debug: false });
+  const t0 = process.hrtime.bigint();
+  const pending = [];
+  for (let i = 0; i < recs.length; i += 2000) {
+    pending.push(sink.write(recs.slice(i, i + 2000)));
+    if (pending.length >= sink.maxInFlight) await pending.shift();
+  }
+  await Promise.all(pending);
+  await sink.close();
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { secs, rate: COUNT / secs };
+}
+
+try {
+  execFileSync(process.execPath, [BIN, 'generate', 'customers', '--count', String(COUNT), '--seed', '1', '--format', 'ndjson', '--out', input], { stdio: ['ignore', 'ignore', 'inherit'] });
+} catch {
+  // Older generate without --out: take stdout.
+  writeFileSync(input, execFileSync(process.execPath, [BIN, 'generate', 'customers', '--count', String(COUNT), '--seed', '1', '--format', 'ndjson'], { maxBuffer: 1 << 30 }));
+}
+const bytes = statSync(input).size;
+console.log(`recflow HTTP bench: ${COUNT} customer records (${(bytes / 1e6).toFixed(1)} MB NDJSON), ${RUNS} runs each, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}`);
+console.log(`run flags: ${runFlags.join(' ') || '(defaults)'}`);
+for (const [name, fn] of [['end to end (run file --to http)', endToEnd], ['sink only (records -> HttpSink)', sinkOnly]]) {
+  const rates = [];
+  for (let i = 0; i < RUNS; i++) {
+    const serve = await startServe(); // fresh receiver: every run's keys are new to it
+    try {
+      rates.push((await fn(serve.url)).rate);
+    } finally {
+      await serve.stop();
+    }
+  }
+  console.log(`${name.padEnd(34)} median ${Math.round(median(rates)).toLocaleString('en-US')} records/s  (runs: ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(', ')})`);
+}
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,125 @@
+// `recflow serve`: a local analytics endpoint for demos and tests (see docs/http.md).
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { RecflowError } from '../errors.js';
+import { startServer, type ServeOptions } from '../serve/server.js';
+import { parseSize } from '../sinks/http/options.js';
+
+const usage = (message: string): RecflowError => new RecflowError('usage', message);
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('a local analytics HTTP endpoint that receives what `run --to http://...` sends')
+    .option('--port <port>', 'port to listen on, 0 for a free one (default: 8080)')
+    .option('--host <host>', 'address to bind (default: 127.0.0.1)')
+    .option('--out <file>', 'append received records to this NDJSON file')
+    .option('--token <token>', 'require this bearer token (better: RECFLOW_SERVE_TOKEN or --token-file)')
+    .option('--token-file <path>', 'file holding the bearer token to require')
+    .option('--keys-file <path>', 'remember taken Idempotency-Keys in this file, across restarts')
+    .option('--fail-rate <share>', 'share of requests answered 503, 0..1 (default: 0)')
+    .option('--throttle-rate <share>', 'share of requests answered 429 with Retry-After, 0..1 (default: 0)')
+    .option('--drop-rate <share>', 'share of connections closed without an answer, 0..1 (default: 0)')
+    .option('--latency-ms <ms>', 'wait this long before each answer (default: 0)')
+    .option('--retry-after <seconds>', 'Retry-After of injected 429 answers (default: 1)')
+    .option('--seed <seed>', 'seed of the fault injection (default: 1)')
+    .option('--max-body-bytes <size>', 'largest request body, also once gunzipped (default: 64m)')
+    .option('--quiet', 'no status lines, only where it listens and the final count')
+    .action(async (raw: Record<string, unknown>) => {
+      const opts = parseServeOptions(raw, process.env);
+      await runServer(opts, raw.quiet === true);
+    });
+}
+
+export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ServeOptions {
+  const rates = {
+    failRate: share(raw.failRate, '--fail-rate'),
+    throttleRate: share(raw.throttleRate, '--throttle-rate'),
+    dropRate: share(raw.dropRate, '--drop-rate'),
+  };
+  if (rates.failRate + rates.throttleRate + rates.dropRate > 1) {
+    throw usage('--fail-rate, --throttle-rate and --drop-rate add up to more than 1');
+  }
+  return {
+    ...rates,
+    host: typeof raw.host === 'string' && raw.host !== '' ? raw.host : '127.0.0.1',
+    port: int(raw.port ?? '8080', '--port', 0, 65535),
+    out: typeof raw.out === 'string' ? raw.out : undefined,
+    token: serveToken(raw, env),
+    keysFile: typeof raw.keysFile === 'string' ? raw.keysFile : undefined,
+    latencyMs: int(raw.latencyMs ?? '0', '--latency-ms', 0, 3_600_000),
+    retryAfterS: int(raw.retryAfter ?? '1', '--retry-after', 0, 86_400),
+    seed: String(raw.seed ?? '1'),
+    maxBodyBytes: parseSize(raw.maxBodyBytes ?? '64m', '--max-body-bytes'),
+  };
+}
+
+function share(v: unknown, flag: string): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (typeof v === 'boolean' || String(v).trim() === '' || !(n >= 0 && n <= 1)) throw usage(`${flag} must be a share between 0 and 1 such as 0.05, got '${String(v)}'`);
+  return n;
+}
+
+function int(v: unknown, flag: string, min: number, max: number): number {
+  const n = /^\s*\d+\s*$/.test(String(v)) ? Number(v) : NaN;
+  if (!(n >= min && n <= max)) throw usage(`${flag} must be a whole number from ${min} to ${max}, got '${String(v)}'`);
+  return n;
+}
+
+function serveToken(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
+  if (typeof raw.tokenFile === 'string') {
+    let token: string;
+    try {
+      token = readFileSync(raw.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new RecflowError('config', `cannot read --token-file ${raw.tokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (token === '') throw new RecflowError('config', `--token-file ${raw.tokenFile} is empty`);
+    return token;
+  }
+  if (typeof raw.token === 'string' && raw.token !== '') return raw.token;
+  return env.RECFLOW_SERVE_TOKEN?.trim() || undefined;
+}
+
+/** Serves until SIGINT/SIGTERM, then drains and stops with 130/143 as the CLI contract says. */
+async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
+  const server = await startServer(opts).catch((err: NodeJS.ErrnoException) => {
+    const where = `${opts.host}:${opts.port}`;
+    if (err.code === 'EADDRINUSE') throw new RecflowError('config', `cannot listen on ${where}: the port is in use (try --port 0 for a free one)`);
+    if (err.syscall === 'listen') throw new RecflowError('config', `cannot listen on ${where} (${err.code}): try another --port or --host`);
+    if (err.path) throw new RecflowError('config', `cannot open ${err.path} (${err.code}): check --out and --keys-file`);
+    throw err;
+  });
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const faults = [
+    opts.failRate && `503 ${opts.failRate}`,
+    opts.throttleRate && `429 ${opts.throttleRate}`,
+    opts.dropRate && `drop ${opts.dropRate}`,
+    opts.latencyMs && `latency ${opts.latencyMs} ms`,
+  ].filter(Boolean);
+  if (faults.length > 0) say(`recflow serve: injecting faults (${faults.join(', ')}; seed ${opts.seed})`);
+  // Last, so that whoever waits for this line finds everything above it printed.
+  say(`recflow serve listening on ${server.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);
+
+  const line = (): string => {
+    const s = server.stats;
+    const rate = Math.round(s.recentRate());
+    return `recflow serve: ${s.records} records in ${s.batches} batches, ${s.duplicates.batches} duplicate batches dropped, ${rate} records/s (${rate * 3600} records/h)`;
+  };
+  let last = '';
+  const ticker = setInterval(() => {
+    const now = line();
+    if (!quiet && now !== last) say(now);
+    last = now;
+  }, 10_000);
+  ticker.unref();
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  clearInterval(ticker);
+  await server.close();
+  say(`${line()}; stopped by ${signal}`);
+  process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+}
