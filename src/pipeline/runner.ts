@@ -29,6 +29,16 @@ interface InFlight {
   ack?: () => Promise<void>;
 }
 
+/** Give up waiting after `ms`; used only for best-effort cleanup after a failure. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    timer.unref();
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);
 
 export class Runner {
@@ -47,6 +57,13 @@ export class Runner {
   async run(): Promise<RunOutcome> {
     const { sources, stats, sink } = this.plan;
     const inFlight: InFlight[] = [];
+    const closed = new Set<Source>();
+    const closeSource = async (s: Source): Promise<void> => {
+      if (closed.has(s)) return;
+      closed.add(s);
+      await s.close?.();
+    };
+    let sinkClosed = false;
     let doneBytes = 0;
     try {
       for (const source of sources) {
@@ -66,17 +83,26 @@ export class Runner {
             }
           }
         } finally {
-          await source.close?.();
+          // acks before close: a Kafka source commits what was written, then disconnects
+          while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+          await closeSource(source);
         }
         doneBytes += source.totalBytes ?? lastBytes;
       }
       if (!this.stopSignal && !this.failure) await this.flushStages(inFlight);
       while (inFlight.length > 0) await this.settle(inFlight.shift()!);
-      if (sink) await this.closeSink(sink);
+      if (sink) {
+        sinkClosed = true;
+        await this.closeSink(sink);
+      }
     } catch (err) {
       if (!(err instanceof RecflowError)) throw err;
       this.failure ??= err;
       while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+    } finally {
+      // on failure too: open clients (kafkajs timers) would keep the process alive
+      for (const s of sources) await closeSource(s).catch(() => {});
+      if (sink && !sinkClosed) await withTimeout(sink.close(), 5000).catch(() => {});
     }
     stats.samplePeakRss();
     await this.plan.dlq.flush();

@@ -3,19 +3,32 @@
 //
 // Shape: kafkajs calls eachBatch per partition (several partitions concurrently); we split
 // the batch into chunks, queue them for batches(), and keep eachBatch waiting until the
-// last chunk is acked. kafkajs therefore never fetches past what is unwritten, and a
-// rebalance cannot hand a partition on while this process still holds its records.
+// last chunk is acked, so a rebalance cannot hand a partition on while this process still
+// holds unwritten records of it. When the runner asks for more while still holding
+// unacked batches (a sink with several writes in flight), the waiting batches are let go
+// early so kafkajs fetches on; their acks still commit, in order.
 import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
-import { boundedRetry, createKafkaClient, describeKafkaError, isRebalanceError, withTimeout } from '../kafka/client.js';
+import { boundedRetry, createKafkaClient, describeKafkaError, isRebalanceError, rootCause, withTimeout } from '../kafka/client.js';
+import { OffsetCommitter, readGroupOffsets, readStartOffsets } from '../kafka/offsets.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
+import { roundRobinAllMembers } from '../kafka/assigner.js';
+import { decodeMessage } from '../kafka/decode.js';
 import { PartitionTable, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 
 interface Waiter {
-  release: (acked: boolean) => void;
+  /** Lets eachBatch return; with `resolve`, kafkajs fetches on after the batch. */
+  release: (resolve: boolean) => void;
+  /** Chunks of the kafkajs batch not yet handed to the runner. */
+  unyielded: number;
+}
+
+interface Queued {
+  batch: SourceBatch;
+  waiter: Waiter;
 }
 
 export async function createKafkaSource(address: string, ctx: ComponentContext): Promise<Source> {
@@ -32,18 +45,29 @@ export class KafkaSource implements Source {
   private readonly consumer: Consumer;
   private readonly admin: Admin;
   private readonly table: PartitionTable;
-  private readonly queue: SourceBatch[] = [];
+  private readonly queue: Queued[] = [];
   private readonly waiters = new Set<Waiter>();
   private wake: (() => void) | null = null;
   private failure: RecflowError | null = null;
   /** No more batches are queued: stop(), a batch-mode limit, or a failure. */
   private finishing = false;
+  /** Got an assignment at least once (status shows lag from then on). */
   private joined = false;
+  /** The group's commits were read after the last join (caught-up may be judged). */
+  private offsetsKnown = false;
+  private polling = false;
+  private rejoins = 0;
+  /** Between a rebalance starting and this member getting its assignment. */
+  private joining = true;
   private budget: number;
   private lastAlive = Date.now();
   private timers: NodeJS.Timeout[] = [];
-  private commitChain: Promise<void> = Promise.resolve();
-  private readonly counts = { messages: 0, parseErrors: 0, commits: 0, rebalances: 0, skippedDuplicates: 0 };
+  private readonly committer: OffsetCommitter;
+  /** Chunks yielded to the runner and not acked yet. */
+  private outstanding = 0;
+  private closed = false;
+  private deferredClose: NodeJS.Timeout | null = null;
+  private readonly counts = { messages: 0, parseErrors: 0, rebalances: 0, skippedDuplicates: 0 };
   private readonly kindOpt?: Kind;
 
   constructor(
@@ -61,14 +85,26 @@ export class KafkaSource implements Source {
     this.consumer = this.kafka.consumer({
       groupId: opts.group,
       maxWaitTimeInMs: opts.maxWaitMs,
+      sessionTimeout: opts.sessionTimeoutMs,
+      // Heartbeats are how a member learns of a rebalance: the sooner, the fewer records
+      // it reads that it can no longer commit (fewer duplicates after the partition moves).
+      heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 10)),
       allowAutoTopicCreation: false,
-      retry: boundedRetry(opts.timeoutMs), // the consumer's own default (5 retries) would override the client's
+      // The consumer's own default (5 retries) would override the client's bounded retry.
+      // A crash while the group is moving is restarted; any other is reported (exit 3).
+      retry: { ...boundedRetry(opts.timeoutMs), restartOnFailure: async (e) => isRebalanceError(e) },
+      partitionAssigners: [roundRobinAllMembers],
     });
+    this.committer = new OffsetCommitter(this.table, this.consumer, opts.timeoutMs, brokers);
     const k = ctx.opts.kind;
     if (k === 'customer' || k === 'inventory') this.kindOpt = k;
   }
 
-  /** Connects, reads start/end offsets and the group's commits, and subscribes. Bounded by --kafka-timeout. */
+  /**
+   * Checks the topics and reads start/end offsets and the group's commits, then lets go of
+   * the connection: a source the runner never reads must hold nothing open (kafkajs
+   * connections keep the process alive). Bounded by --kafka-timeout.
+   */
   async connect(): Promise<void> {
     const fail = (err: unknown, what: string): RecflowError =>
       err instanceof RecflowError ? err : new RecflowError('source', describeKafkaError(err, this.brokers, what), { cause: err });
@@ -77,28 +113,35 @@ export class KafkaSource implements Source {
     try {
       await withTimeout(this.admin.connect(), this.opts.timeoutMs, timeout('connect'));
       await withTimeout(this.readOffsets(true), this.opts.timeoutMs, timeout('read topic offsets'));
-      await withTimeout(this.consumer.connect(), this.opts.timeoutMs, timeout('connect the consumer'));
-      await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.opts.fromBeginning });
     } catch (err) {
-      await this.disconnectQuietly();
       throw fail(err, `read topic ${this.topics.join(',')}`);
+    } finally {
+      await this.disconnectQuietly();
     }
     const { events } = this.consumer;
     const alive = (): void => {
       this.lastAlive = Date.now();
     };
     for (const e of [events.FETCH, events.HEARTBEAT, events.COMMIT_OFFSETS, events.FETCH_START]) this.consumer.on(e, alive);
+    this.consumer.on(events.REBALANCING, () => {
+      alive();
+      this.joining = true;
+    });
     this.consumer.on(events.GROUP_JOIN, (e) => {
       alive();
+      this.joining = false;
+      this.joined = true;
+      this.offsetsKnown = false;
       this.counts.rebalances++;
       this.table.assign(e.payload.memberAssignment);
       const mine = this.table.assigned().map((p) => `${p.topic}/${p.partition}`);
       this.ctx.log(`kafka: joined group ${this.opts.group}, assigned ${mine.length ? mine.join(' ') : 'no partitions'}`);
-      // Another member may have moved these partitions on: learn its commits before judging caught-up.
-      void this.readOffsets(false).then(() => {
-        this.joined = true;
+      // Another member may have moved these partitions on: learn its commits before judging
+      // caught-up. Should that fail, the older figures only make the run wait longer.
+      void this.readOffsets(false).catch(() => undefined).then(() => {
+        this.offsetsKnown = true;
         this.notify();
-      }, (err) => this.setFailure(err, 'read committed offsets'));
+      });
     });
     this.consumer.on(events.END_BATCH_PROCESS, (e) => {
       // Batches of only control records never reach eachBatch; still count their offsets as read.
@@ -107,52 +150,95 @@ export class KafkaSource implements Source {
       if (p) p.yielded = Math.max(p.yielded, Number(e.payload.lastOffset) + 1);
       this.notify();
     });
-    this.consumer.on(events.CRASH, (e) => this.setFailure(e.payload.error, 'consume'));
-  }
-
-  private async readOffsets(first: boolean): Promise<void> {
-    const committed = await this.admin.fetchOffsets({ groupId: this.opts.group, topics: this.topics });
-    const byKey = new Map<string, number>();
-    for (const t of committed) for (const p of t.partitions) byKey.set(`${t.topic}/${p.partition}`, Number(p.offset));
-    if (first) {
-      for (const topic of this.topics) {
-        for (const o of await this.admin.fetchTopicOffsets(topic)) {
-          this.table.add(topic, o.partition, Number(o.low), Number(o.high), byKey.get(`${topic}/${o.partition}`) ?? -1);
-        }
+    this.consumer.on(events.CRASH, (e) => {
+      if (e.payload.restart) {
+        this.joining = true;
+        return;
       }
-      return;
-    }
-    for (const p of this.table.parts.values()) {
-      p.groupCommitted = Math.max(p.groupCommitted, byKey.get(`${p.topic}/${p.partition}`) ?? -1);
-    }
+      // librdkafka's mock cluster answers a member's SyncGroup that comes after the leader's
+      // with INVALID_REQUEST; kafkajs gives up on it. Join again (kafkajs has disconnected).
+      if (this.joining && rootCause(e.payload.error)?.type === 'INVALID_REQUEST' && this.rejoins++ < 3 && !this.finishing) {
+        void sleep(250).then(() => this.start()).catch((err: unknown) => this.setFailure(err, 'join the consumer group'));
+        return;
+      }
+      this.setFailure(e.payload.error, 'consume');
+    });
   }
 
-  async *batches(): AsyncIterable<SourceBatch> {
+  private async start(): Promise<void> {
+    const bound = <T>(p: Promise<T>, what: string): Promise<T> =>
+      withTimeout(p, this.opts.timeoutMs, () => new Error(`no answer within ${this.opts.timeoutMs} ms while trying to ${what}`));
+    // close() may come at any point: then let go of whatever got connected.
+    const closed = async (): Promise<boolean> => (this.closed ? (await this.disconnectQuietly(), true) : false);
+    await bound(this.admin.connect(), 'connect');
+    if (await closed()) return;
+    await bound(this.consumer.connect(), 'connect the consumer');
+    if (await closed()) return;
+    await bound(this.consumer.subscribe({ topics: this.topics, fromBeginning: this.opts.fromBeginning }), 'subscribe');
+    if (this.finishing || (await closed())) return;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: Math.min(64, Math.max(1, this.table.parts.size)),
       eachBatch: (payload) => this.onBatch(payload),
     });
-    if (this.opts.maxDurationMs !== undefined) {
-      this.timers.push(setTimeout(() => this.finish('max duration reached'), this.opts.maxDurationMs));
+  }
+
+  /** Admin calls in flight: close() lets them end first, or kafkajs reconnects behind its back. */
+  private readonly adminCalls = new Set<Promise<unknown>>();
+
+  private readOffsets(first: boolean): Promise<void> {
+    const call = this.readOffsetsNow(first);
+    const tracked = call.catch(() => undefined).finally(() => this.adminCalls.delete(tracked));
+    this.adminCalls.add(tracked);
+    return call;
+  }
+
+  private async readOffsetsNow(first: boolean): Promise<void> {
+    if (first) return readStartOffsets(this.admin, this.table, this.opts.group, this.topics, this.brokers);
+    const byKey = await readGroupOffsets(this.admin, this.opts.group, this.topics);
+    for (const p of this.table.parts.values()) {
+      p.groupCommitted = Math.max(p.groupCommitted, byKey.get(`${p.topic}/${p.partition}`) ?? -1);
     }
+  }
+
+  async *batches(): AsyncIterable<SourceBatch> {
     // Brokers gone quiet for longer than --kafka-timeout: fail instead of waiting forever.
-    const limit = this.opts.timeoutMs + this.opts.maxWaitMs;
+    // A JoinGroup may legitimately block until the other members rejoin, so joining gets longer.
+    this.lastAlive = Date.now();
     this.timers.push(setInterval(() => {
+      const limit = this.opts.timeoutMs + (this.joining ? this.opts.sessionTimeoutMs + 60_000 : this.opts.maxWaitMs);
       if (!this.finishing && Date.now() - this.lastAlive > limit) {
         this.setFailure(new Error(`no answer from the brokers for ${Math.round(limit / 1000)} s`), 'consume');
       }
-    }, Math.min(1000, limit)));
+    }, 500));
+    if (this.opts.maxDurationMs !== undefined) {
+      this.timers.push(setTimeout(() => this.finish('max duration reached'), this.opts.maxDurationMs));
+    }
+    // Not awaited: run() lasts until the first join, which only the watchdog bounds.
+    void this.start().catch((err: unknown) => this.setFailure(err, `read topic ${this.topics.join(',')}`));
+    if (this.opts.untilCaughtUp) {
+      // Caught up means the whole group is: follow what the other members commit.
+      this.timers.push(setInterval(() => {
+        if (this.offsetsKnown && !this.finishing && !this.polling && !this.table.allCaughtUp()) {
+          this.polling = true;
+          this.readOffsets(false).then(() => this.notify(), () => undefined).finally(() => (this.polling = false));
+        }
+      }, 1000));
+    }
     while (true) {
       if (this.failure) throw this.failure;
       const next = this.queue.shift();
       if (next) {
-        yield next;
+        next.waiter.unyielded--;
+        this.outstanding++;
+        yield next.batch;
         continue;
       }
       if (this.finishing) return;
-      if (this.opts.untilCaughtUp && this.joined && this.table.assigned().every((p) => this.table.isCaughtUp(p))) {
+      // The runner waits for more while it may hold unacked batches: let kafkajs fetch on.
+      for (const w of [...this.waiters]) if (w.unyielded === 0) w.release(true);
+      if (this.opts.untilCaughtUp && this.offsetsKnown && this.table.allCaughtUp()) {
         this.finish('caught up');
         return;
       }
@@ -167,14 +253,22 @@ export class KafkaSource implements Source {
       pause();
       return;
     }
-    const p = this.table.get(batch.topic, batch.partition);
-    if (!p) return;
+    // A rebalance under way: take nothing more and let kafkajs rejoin (the heartbeat throws).
+    await heartbeat();
+    let p = this.table.get(batch.topic, batch.partition);
+    if (!p) {
+      // A partition added after the start: read in stream mode, already "caught up" in batch mode.
+      this.table.add(batch.topic, batch.partition, 0, 0, -1);
+      p = this.table.get(batch.topic, batch.partition)!;
+      p.assigned = true;
+    }
     this.lastAlive = Date.now();
     p.highWatermark = Math.max(p.highWatermark, Number(batch.highWatermark));
     let messages = batch.messages;
-    // Already written by this process (a commit lost in a rebalance): skip, do not write twice.
+    // Already handed to the runner (kafkajs rewinds to the committed offset after a
+    // rebalance): those records are being written and will be committed; skip them.
     const before = messages.length;
-    messages = messages.filter((m) => Number(m.offset) >= p.acked);
+    messages = messages.filter((m) => Number(m.offset) >= p.yielded);
     this.counts.skippedDuplicates += before - messages.length;
     let reachedEnd = false;
     if (this.opts.untilCaughtUp) {
@@ -185,23 +279,22 @@ export class KafkaSource implements Source {
     this.budget -= messages.length;
     if (messages.length === 0) {
       if (reachedEnd) pause();
-      if (p.acked >= 0 && before > 0) resolveOffset(String(p.acked - 1));
+      if (p.yielded > 0 && before > 0) resolveOffset(String(p.yielded - 1));
       this.notify();
       return;
     }
 
-    const acked = new Promise<boolean>((resolve) => {
+    const chunks: KafkaMessage[][] = [];
+    for (let i = 0; i < messages.length; i += this.opts.batchSize) chunks.push(messages.slice(i, i + this.opts.batchSize));
+    const released = new Promise<boolean>((resolve) => {
       const w: Waiter = {
+        unyielded: chunks.length,
         release: (ok) => {
-          this.waiters.delete(w);
-          resolve(ok);
+          if (this.waiters.delete(w)) resolve(ok);
         },
       };
       this.waiters.add(w);
-      for (let i = 0; i < messages.length; i += this.opts.batchSize) {
-        const chunk = messages.slice(i, i + this.opts.batchSize);
-        this.queue.push(this.toBatch(p, chunk, i + this.opts.batchSize >= messages.length ? w : undefined));
-      }
+      chunks.forEach((chunk, i) => this.queue.push({ batch: this.toBatch(p, chunk, i === chunks.length - 1 ? w : undefined), waiter: w }));
     });
     p.yielded = Number(messages.at(-1)!.offset) + 1;
     this.counts.messages += messages.length;
@@ -211,10 +304,10 @@ export class KafkaSource implements Source {
 
     // Keep the group membership alive while the runner writes the batch.
     let ok: boolean | undefined;
-    void acked.then((v) => (ok = v));
+    void released.then((v) => (ok = v));
     while (ok === undefined) {
-      await Promise.race([acked, sleep(1000)]);
-      if (ok === undefined) await heartbeat().catch(() => undefined);
+      await Promise.race([released, sleep(1000)]);
+      if (ok === undefined) await Promise.race([heartbeat().catch(() => undefined), released]);
     }
     if (ok) resolveOffset(messages.at(-1)!.offset);
   }
@@ -222,83 +315,46 @@ export class KafkaSource implements Source {
   private toBatch(p: PartitionState, chunk: KafkaMessage[], waiter: Waiter | undefined): SourceBatch {
     const records: Rec[] = [];
     const rejected: Rejected[] = [];
-    for (const m of chunk) this.decode(p, m, records, rejected);
+    for (const m of chunk) {
+      const d = decodeMessage(p.topic, p.partition, m, this.kindOpt);
+      if ('rejected' in d) {
+        this.counts.parseErrors++;
+        rejected.push(d.rejected);
+      } else records.push(d.rec);
+    }
     const next = Number(chunk.at(-1)!.offset) + 1;
     return {
       records,
       rejected,
       ack: async () => {
+        this.outstanding--;
         p.acked = Math.max(p.acked, next);
         waiter?.release(true);
-        await this.commit();
+        if (this.closed && !this.deferredClose) {
+          this.ctx.log(`kafka: records up to ${p.topic}/${p.partition}@${next - 1} were written after the source closed; they are not committed and will be read again`);
+          return;
+        }
+        if (!this.deferredClose) return this.committer.commit();
+        this.armDeferredClose();
+        await this.committer.commit();
+        if (this.outstanding <= 0) await this.disconnectNow();
       },
     };
   }
 
-  private decode(p: PartitionState, m: KafkaMessage, records: Rec[], rejected: Rejected[]): void {
-    const source = `kafka:${p.topic}/${p.partition}@${m.offset}`;
-    const text = m.value === null ? null : m.value.toString('utf8');
-    let value: unknown;
-    let why: string | undefined;
-    if (text === null) why = 'message has no value (a tombstone)';
-    else {
-      try {
-        value = JSON.parse(text);
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) why = 'message value is JSON but not an object';
-      } catch (err) {
-        why = `message value is not JSON: ${(err as Error).message}`;
-      }
-    }
-    if (why !== undefined) {
-      this.counts.parseErrors++;
-      rejected.push({ source, line: null, kind: null, errors: [{ field: null, code: 'parse_error', message: why }], record: text });
-      return;
-    }
-    const rec: Rec = {
-      value: value as Record<string, unknown>,
-      raw: value as Record<string, unknown>,
-      source,
-      line: null,
-      origin: `kafka:${p.topic}/${p.partition}`,
-      pos: Number(m.offset),
-    };
-    const kind = this.kindOpt ?? headerKind(m.headers?.kind);
-    if (kind) rec.kindHint = kind;
-    records.push(rec);
-  }
-
-  /** Commits every acked offset; serialized, so offsets only ever move forward. */
-  private commit(): Promise<void> {
-    const run = this.commitChain.then(async () => {
-      const offsets = this.table.pendingCommits();
-      if (offsets.length === 0) return;
-      try {
-        await withTimeout(this.consumer.commitOffsets(offsets), this.opts.timeoutMs, () => new Error(`no answer within ${this.opts.timeoutMs} ms`));
-      } catch (err) {
-        // A moving group refuses commits; they are retried with the next ack or at close.
-        if (isRebalanceError(err)) return;
-        throw new RecflowError('source', describeKafkaError(err, this.brokers, 'commit offsets'), { cause: err });
-      }
-      for (const o of offsets) {
-        const p = this.table.get(o.topic, o.partition)!;
-        p.committed = Math.max(p.committed, Number(o.offset));
-      }
-      this.counts.commits++;
-    });
-    this.commitChain = run.catch(() => undefined);
-    return run;
-  }
-
   stop(): void {
-    this.finish('stopped');
+    this.finish('stopped', true);
   }
 
-  /** Ends the iterable after what was already yielded; queued, unyielded batches are dropped unacked. */
-  private finish(why: string): void {
+  /**
+   * Stops reading. The iterable ends after the queued batches, or, on stop(), right after
+   * what was already yielded (the rest is dropped unacked and read again next time).
+   */
+  private finish(why: string, dropQueued = false): void {
+    if (dropQueued) this.queue.length = 0;
     if (this.finishing) return;
     this.finishing = true;
     if (this.ctx.debug) this.ctx.log(`kafka: stop reading (${why})`);
-    this.queue.length = 0;
     try {
       this.consumer.pause(this.topics.map((topic) => ({ topic })));
     } catch {
@@ -310,7 +366,7 @@ export class KafkaSource implements Source {
   private setFailure(err: unknown, what: string): void {
     if (this.failure) return;
     this.failure = err instanceof RecflowError ? err : new RecflowError('source', describeKafkaError(err, this.brokers, what), { cause: err });
-    this.finish('failure');
+    this.finish('failure', true);
     for (const w of [...this.waiters]) w.release(false);
   }
 
@@ -320,19 +376,43 @@ export class KafkaSource implements Source {
     w?.();
   }
 
+  /**
+   * Commits what was acked and leaves the group. Should the runner still hold unacked
+   * batches, the disconnect waits for their acks (or for 5 s without one), so that what
+   * they wrote is committed too.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    this.finishing = true;
-    let err: unknown;
-    if (!this.failure) await this.commit().catch((e) => (err = e));
+    this.finish('closing', true);
     for (const w of [...this.waiters]) w.release(false);
-    await this.disconnectQuietly();
+    let err: unknown;
+    if (!this.failure) await this.committer.commit().catch((e: unknown) => (err = e));
+    if (this.outstanding > 0 && !this.failure && !err) {
+      this.armDeferredClose();
+      return;
+    }
+    await this.disconnectNow();
     if (err) throw err;
+  }
+
+  private armDeferredClose(): void {
+    if (this.deferredClose) clearTimeout(this.deferredClose);
+    this.deferredClose = setTimeout(() => void this.disconnectNow(), 5_000);
+  }
+
+  private async disconnectNow(): Promise<void> {
+    if (this.deferredClose) clearTimeout(this.deferredClose);
+    this.deferredClose = null;
+    await this.disconnectQuietly();
   }
 
   private async disconnectQuietly(): Promise<void> {
     const bound = Math.min(10_000, this.opts.timeoutMs);
-    await withTimeout(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]), bound, () => new Error('disconnect timed out')).catch(() => undefined);
+    const quietly = (p: Promise<unknown>): Promise<unknown> => withTimeout(p, bound, () => new Error('timed out')).catch(() => undefined);
+    await quietly(Promise.allSettled([...this.adminCalls]));
+    await quietly(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]));
   }
 
   status(): string | undefined {
@@ -341,14 +421,9 @@ export class KafkaSource implements Source {
   }
 
   stats(): Record<string, unknown> {
-    return { kafka: { group: this.opts.group, topics: this.topics, ...this.counts, partitions: this.table.stats() } };
+    const { group } = this.opts;
+    return { kafka: { group, topics: this.topics, ...this.counts, commits: this.committer.commits, partitions: this.table.stats() } };
   }
-}
-
-function headerKind(h: unknown): Kind | undefined {
-  const v = Array.isArray(h) ? h[0] : h;
-  const s = v === undefined || v === null ? '' : String(v).trim().toLowerCase();
-  return s === 'customer' || s === 'inventory' ? s : undefined;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -2,7 +2,7 @@
 // here with gcc -lrdkafka), or a real cluster when RECFLOW_TEST_KAFKA=host:port is set.
 // In CI (CI=true) a broker that cannot be started fails the suite; elsewhere tests skip.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -29,7 +29,10 @@ export interface TestKafka {
 export function buildMockCluster(): string {
   if (existsSync(BIN) && statSync(BIN).mtimeMs >= statSync(SRC).mtimeMs) return BIN;
   mkdirSync(BIN_DIR, { recursive: true });
-  execFileSync('gcc', ['-O2', '-Wall', '-o', BIN, SRC, '-lrdkafka'], { stdio: 'pipe' });
+  // Test files build in parallel: compile aside, then rename into place atomically.
+  const tmp = `${BIN}.${process.pid}`;
+  execFileSync('gcc', ['-O2', '-Wall', '-o', tmp, SRC, '-lrdkafka'], { stdio: 'pipe' });
+  renameSync(tmp, BIN);
   return BIN;
 }
 
