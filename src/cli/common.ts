@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { RecflowError } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
 import { Progress } from '../pipeline/progress.js';
-import { Runner } from '../pipeline/runner.js';
+import { makeRunner } from '../pipeline/parallel/index.js';
 import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
@@ -120,7 +120,7 @@ export async function execute(x: Execution): Promise<number> {
   const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
   const stats = new RunStats();
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
-  const runner = new Runner({ sources, stages: x.stages, sink, dlq, stats });
+  const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
   const progress = new Progress(stats, {
     quiet: Boolean(opts.quiet),
     tty: Boolean(process.stderr.isTTY),

@@ -33,22 +33,47 @@ export class CsvTokenizer {
 
   constructor(private readonly handler: CsvRowHandler) {}
 
-  /** Feed decoded text; `final` marks the end of input. */
-  push(text: string, final = false): void {
+  /**
+   * Feed decoded text; `final` marks the end of input. `chunkEnd` false says the
+   * text stops somewhere other than where a chunk of the input ended (a parallel
+   * reader cut it at a line end): the 64 MiB rule is then left for the next push,
+   * so records come out the same however the input was cut.
+   */
+  push(text: string, final = false, chunkEnd = true): void {
     if (!this.started && text.length > 0) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
     this.buf = this.buf.length === 0 ? text : this.buf + text;
     this.nextQuote = -2;
-    this.scan(final);
+    this.scan(final, chunkEnd);
+  }
+
+  /**
+   * Start in the middle of an input, at a record boundary: the next record starts
+   * on physical line `line`, and a U+FEFF there is text, not a byte order mark.
+   */
+  resume(line: number): this {
+    this.started = true;
+    this.line = line;
+    return this;
+  }
+
+  /** The text pushed but not consumed yet: the start of a record that needs more input. */
+  get pending(): string {
+    return this.buf;
+  }
+
+  /** The physical line where the next record (or the pending text) starts. */
+  get lineNumber(): number {
+    return this.line;
   }
 
   end(): void {
     this.push('', true);
   }
 
-  private scan(final: boolean): void {
+  private scan(final: boolean, chunkEnd = true): void {
     const buf = this.buf;
     const len = buf.length;
     let i = 0;
@@ -84,7 +109,7 @@ export class CsvTokenizer {
       if (next === -1) break;
       i = next;
     }
-    if (!final && i < len && len - i > MAX_RECORD_CHARS) {
+    if (!final && chunkEnd && i < len && len - i > MAX_RECORD_CHARS) {
       i = this.badFirstLine(i, 'record longer than 64 MiB (an unclosed quote?)');
       // the rest is scanned again with the next push
     }

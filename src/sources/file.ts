@@ -54,7 +54,12 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
       yield* rawChunks();
       return;
     }
-    const gunzip = Readable.from(rawChunks()).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+    const compressed = Readable.from(rawChunks());
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    // Stopping early (only the header was wanted) destroys the file stream under
+    // `compressed`: its premature-close error must not go unhandled.
+    compressed.on('error', (err) => gunzip.destroy(err));
+    compressed.pipe(gunzip);
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
     } catch (err) {
@@ -62,13 +67,14 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
       throw new RecflowError('input', `${spec.name}: not valid gzip data after ${counter.bytes} bytes (${why}); check the file or drop the .gz suffix`, { cause: err });
     } finally {
       gunzip.destroy();
+      compressed.destroy();
     }
   } finally {
     if (raw !== process.stdin) raw.destroy();
   }
 }
 
-function sniffFormat(text: string): Format {
+export function sniffFormat(text: string): Format {
   const t = text.replace(/^\uFEFF/, '').trimStart();
   return t.startsWith('{') ? 'ndjson' : 'csv';
 }
@@ -90,6 +96,39 @@ export function headerNames(cells: string[], source: string): string[] {
   return names;
 }
 
+/**
+ * Makes the record object of a CSV row: header names as keys, in header order;
+ * a short row gets only the cells it has. For rows with every cell (the common
+ * case) a function with one object literal is compiled for the header: much
+ * faster than keyed stores, and the same object.
+ */
+export function rowMaker(header: readonly string[]): (cells: string[]) => Fields {
+  const generic = (cells: string[]): Fields => {
+    const o: Fields = {};
+    for (let k = 0; k < cells.length; k++) o[header[k]!] = cells[k];
+    return o;
+  };
+  // `__proto__` in a literal sets the prototype (keyed stores of a string are
+  // ignored the same way, but keep the generic path for it: one rule, no doubt).
+  if (header.length === 0 || header.length > 64 || header.includes('__proto__')) return generic;
+  try {
+    const props = header.map((h, i) => `${JSON.stringify(h)}: c[${i}]`).join(', ');
+    const make = new Function('generic', `return function row(c) { return c.length === ${header.length} ? { ${props} } : generic(c); };`);
+    return make(generic) as (cells: string[]) => Fields;
+  } catch {
+    return generic; // code generation disallowed (--disallow-code-generation-from-strings)
+  }
+}
+
+/** One chunk of the input as decoded text (invalid UTF-8 as U+FFFD). */
+export interface TextChunk {
+  text: string;
+  /** The decoder's rest at the end of input: always the last chunk, unless stopped. */
+  final: boolean;
+  /** Bytes of input read so far (compressed bytes for gzip). */
+  bytesRead: number;
+}
+
 export class FileSource implements Source {
   readonly name: string;
   readonly totalBytes?: number;
@@ -106,6 +145,41 @@ export class FileSource implements Source {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Kind forced by --kind for this source, if any. */
+  get kindHint(): Kind | undefined {
+    return this.opts.kindHint;
+  }
+
+  /** Format from --format or the extension, if known before reading. */
+  get format(): Format | undefined {
+    return this.spec.format;
+  }
+
+  /**
+   * The input's bytes (decompressed when gzip), one chunk per read. The parallel
+   * runner reads through this too, so bytes counted and stop() behave the same.
+   * After stop(), ends after the chunk in hand.
+   */
+  async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
+    for await (const bytes of inputBytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter)) {
+      yield { bytes, bytesRead: this.counter.bytes };
+      if (this.stopped) return;
+    }
+  }
+
+  /** True once stop() was called. */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
+  /** The input as decoded text, one chunk per read, then the decoder's rest (not after a stop). */
+  async *texts(): AsyncGenerator<TextChunk> {
+    const decoder = new StringDecoder('utf8'); // invalid UTF-8 becomes U+FFFD
+    for await (const c of this.chunks()) yield { text: decoder.write(c.bytes), final: false, bytesRead: c.bytesRead };
+    if (this.stopped) return;
+    yield { text: decoder.end(), final: true, bytesRead: this.counter.bytes };
   }
 
   async *batches(): AsyncGenerator<SourceBatch> {
@@ -129,45 +203,34 @@ export class FileSource implements Source {
     let tokenizer: CsvTokenizer | NdjsonTokenizer | undefined;
     const makeTokenizer = (f: Format): CsvTokenizer | NdjsonTokenizer => {
       if (f === 'ndjson') return new NdjsonTokenizer({ row: add, bad });
-      let header: string[] | null = null;
+      let make: ((cells: string[]) => Fields) | null = null;
       const csv: CsvTokenizer = new CsvTokenizer({
         row(cells, line) {
-          if (header === null) {
-            header = headerNames(cells, spec.name);
+          if (make === null) {
+            const header = headerNames(cells, spec.name);
             csv.maxCells = header.length;
+            make = rowMaker(header);
             return;
           }
-          const h = header;
-          const o: Fields = {};
-          for (let k = 0; k < cells.length; k++) o[h[k]!] = cells[k];
-          add(o, line);
+          add(make(cells), line);
         },
         bad,
       });
       return csv;
     };
-    const decoder = new StringDecoder('utf8'); // invalid UTF-8 becomes U+FFFD
-    for await (const chunk of inputBytes(spec, this.opts.chunkBytes ?? 512 * 1024, this.counter)) {
-      const text = decoder.write(chunk);
+    for await (const chunk of this.texts()) {
       if (tokenizer === undefined) {
-        format ??= sniffFormat(text);
+        if (chunk.final && chunk.text.length === 0) return; // empty input: no records
+        format ??= sniffFormat(chunk.text);
         tokenizer = makeTokenizer(format);
       }
-      tokenizer.push(text);
+      tokenizer.push(chunk.text, chunk.final);
       if (records.length > 0 || rejected.length > 0) {
         yield { records, rejected, bytesRead: this.counter.bytes };
         records = [];
         rejected = [];
       }
-      if (this.stopped) return;
     }
-    const rest = decoder.end();
-    if (tokenizer === undefined) {
-      if (rest.length === 0) return; // empty input: no records
-      tokenizer = makeTokenizer(format ?? sniffFormat(rest));
-    }
-    tokenizer.push(rest, true);
-    if (records.length > 0 || rejected.length > 0) yield { records, rejected, bytesRead: this.counter.bytes };
   }
 
   stats(): Record<string, unknown> {

@@ -1,0 +1,43 @@
+// A sink that fails for good on the parallel path: the same story as the
+// sequential runner (exit 3, one clear message, undelivered records dead-lettered
+// as delivery_failed, every record read accounted for). Which records were in
+// flight when the sink failed depends on timing, so counts are checked, not bytes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from '../support/cli.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeAll(() => ({ dir, cleanup } = tempDir('recflow-fail-')));
+afterAll(() => cleanup());
+
+function csv(rows: number): string {
+  const lines = ['customer_id,first_name,email,country'];
+  for (let i = 0; i < rows; i++) lines.push(i % 40 === 3 ? `C${i},X,bad,de` : `C${i},Ann,ann${i}@example.com,de`);
+  return lines.join('\n') + '\n';
+}
+
+describe.skipIf(!existsSync('/dev/full'))('parallel runner: the sink fails for good', () => {
+  for (const workers of ['0', '2']) {
+    it(`writing to /dev/full (RECFLOW_WORKERS=${workers}): exit 3, undelivered records dead-lettered`, async () => {
+      const f = join(dir, 'in.csv');
+      writeFileSync(f, csv(50_000));
+      const dlq = join(dir, `dlq-${workers}.ndjson`);
+      const summary = join(dir, `summary-${workers}.json`);
+      const res = await runCli(['run', f, '--to', '/dev/full', '--dlq', dlq, '--summary-json', summary, '-q'], {
+        env: { RECFLOW_WORKERS: workers, RECFLOW_CHUNK_BYTES: '20000' },
+      });
+      expect(res.code).toBe(3);
+      expect(res.stderr).toMatch(/cannot write \/dev\/full: ENOSPC/);
+      const s = JSON.parse(readFileSync(summary, 'utf8')) as { records: { in: number; out: number; rejected: number; failed: number } };
+      expect(s.records.failed).toBeGreaterThan(0);
+      expect(s.records.in).toBe(s.records.out + s.records.rejected + s.records.failed);
+      const rows = readFileSync(dlq, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { errors: { code: string }[]; record: Record<string, string> });
+      const failed = rows.filter((r) => r.errors[0]!.code === 'delivery_failed');
+      expect(failed).toHaveLength(s.records.failed);
+      expect(rows).toHaveLength(s.records.failed + s.records.rejected);
+      expect(failed[0]!.record).toHaveProperty('customer_id');
+    });
+  }
+});
