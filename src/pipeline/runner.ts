@@ -30,7 +30,7 @@ interface InFlight {
 }
 
 /** Give up waiting after `ms`; used only for best-effort cleanup after a failure. */
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
+export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms);

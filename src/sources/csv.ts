@@ -125,6 +125,8 @@ export class CsvTokenizer {
     const len = buf.length;
     const cells: string[] = [];
     let j = start;
+    /** First '\n' at or after j (-1: none); found once per line, not once per cell. */
+    let nl = -2;
     for (;;) {
       if (buf.charCodeAt(j) === QUOTE) {
         let value = '';
@@ -157,7 +159,7 @@ export class CsvTokenizer {
         return this.badFirstLine(start, `unexpected text after the closing quote of field ${cells.length}`);
       }
       const comma = buf.indexOf(',', j);
-      const nl = buf.indexOf('\n', j);
+      if (nl !== -1 && nl < j) nl = buf.indexOf('\n', j);
       if (nl === -1 && !final) return -1;
       const lineEnd = nl === -1 ? len : nl;
       if (comma !== -1 && comma < lineEnd) {

@@ -249,6 +249,10 @@ describe('parallel runner: same output as the sequential runner', () => {
     const want = await expectSame(['run', f, '--dlq', dlq], [dlq], { chunks: [100, 5000] });
     expect(want.code).toBe(3);
     expect(want.stdout.length).toBeGreaterThan(0);
+    // into a .gz file: it is still closed as a whole gzip stream
+    const out = join(dir, 'cut-out.ndjson.gz');
+    const toGz = await expectSame(['run', f, '--dlq', dlq, '--to', out], [dlq, out], { chunks: [5000] });
+    expect(toGz.files[out]!.length).toBeGreaterThan(0);
   });
 
   it('a duplicate CSV header on stdin stops the run the same way', async () => {

@@ -7,7 +7,7 @@
 //   RECFLOW_WORKERS=N      the fast path with N worker threads, whatever the input size
 //                          (default: one per core but one; the main thread helps)
 //   RECFLOW_WORKERS=inline the fast path without worker threads (what one core gets)
-//   RECFLOW_CHUNK_BYTES=N  bytes per piece (default 128 KiB); small values make
+//   RECFLOW_CHUNK_BYTES=N  bytes per piece (default 64 KiB); small values make
 //                          tests cross piece boundaries with small files
 //   RECFLOW_EXPLAIN=1      say on stderr which runner was chosen, and why
 import { availableParallelism } from 'node:os';
@@ -26,8 +26,13 @@ export interface PlanRunner {
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 /** Beyond this the single main thread (reading, ordering, writing) becomes the limit. */
 const MAX_WORKERS = 3;
-/** Bytes per piece: 128 KiB measured as fast as 512 KiB or 1 MiB, with less memory in flight. */
-const PIECE_CHARS = 128 * 1024;
+/**
+ * Bytes per piece. 64 KiB runs as fast as 128 KiB-1 MiB (1M customers: 2.27 s) and
+ * keeps a piece's decoded text under V8's large-object size, so it dies in the young
+ * generation instead of piling up in the old one: peak RSS on 15M rows 137 MB, against
+ * 183 MB with 128 KiB pieces. 32 KiB: 4% slower.
+ */
+const PIECE_CHARS = 64 * 1024;
 
 export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env): PlanRunner {
   const choice = parallelChoice(plan, env);

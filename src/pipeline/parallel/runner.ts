@@ -9,7 +9,7 @@
 // input size.
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
-import type { RunOutcome, RunPlan } from '../runner.js';
+import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
 import type { Rejected, Source } from '../types.js';
 import type { TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
@@ -96,6 +96,7 @@ export class ParallelRunner {
 
   async run(): Promise<RunOutcome> {
     const { stats, sink } = this.plan;
+    let sinkClosed = false;
     try {
       try {
         let sourceFailure: RecflowError | undefined;
@@ -107,9 +108,12 @@ export class ParallelRunner {
         }
         while (this.pieces.length > 0) await this.applyHead();
         while (this.writes.length > 0) await this.settleWrite();
-        // a source that failed (corrupt gzip): what was read is written, the sink is left as is
+        // a source that failed (corrupt gzip): what was read is written; the sink is closed below
         if (sourceFailure) this.failure ??= sourceFailure;
-        else if (sink && !this.failure) await this.closeSink();
+        else if (sink && !this.failure) {
+          sinkClosed = true;
+          await this.closeSink();
+        }
       } catch (err) {
         if (!(err instanceof RecflowError)) throw err;
         this.failure ??= err;
@@ -119,6 +123,8 @@ export class ParallelRunner {
       }
     } finally {
       await this.pool.close();
+      // as the sequential runner: on failure too, the sink is closed (files flushed, gzip ended), best effort
+      if (sink && !sinkClosed) await withTimeout(sink.close(), 5000).catch(() => {});
     }
     stats.samplePeakRss();
     await this.plan.dlq.flush();
