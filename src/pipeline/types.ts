@@ -1,5 +1,6 @@
 // The shapes that flow between sources, stages, sinks and the runner.
 // Every component speaks only these types, so each can be built and tested alone.
+import type { RecflowError } from '../errors.js';
 
 export type Kind = 'customer' | 'inventory';
 
@@ -126,4 +127,51 @@ export interface Sink {
   close(): Promise<SinkWriteResult | void>;
   status?(): string | undefined;
   stats?(): Record<string, unknown>;
+}
+
+/**
+ * NDJSON lines encoded elsewhere (by the parallel runner's workers): the kept
+ * records of one piece of input, in input order.
+ */
+export interface EncodedLines {
+  /** Stable identity of where the records came from (see Rec.origin). */
+  origin: string;
+  /** UTF-8 NDJSON, one record per line, each line ending in '\n'. */
+  bytes: Uint8Array;
+  /** Per line: the offset in `bytes` just past its '\n'. */
+  ends: Uint32Array;
+  /** Per line: the record's position in its origin (Rec.pos). */
+  pos: Float64Array;
+}
+
+/** A range of lines of an EncodedLines, `from` included, `to` excluded. */
+export interface LineRange {
+  from: number;
+  to: number;
+}
+
+/** What became of lines written to a LineSink (lines in no range were delivered). */
+export interface LinesOutcome {
+  /** Refused for good (HTTP 4xx): these go to the dead-letter output, the run goes on. */
+  refused: Array<LineRange & { message: string }>;
+  /** Not delivered because the sink gave up: dead-lettered as delivery_failed, and the run stops with `failure`. */
+  undelivered: LineRange[];
+  failure?: RecflowError;
+}
+
+/** A sink that also takes pre-encoded lines; the parallel runner feeds it from its workers. */
+export interface LineSink extends Sink {
+  /** Resolves once every line is delivered or accounted for in the outcome; never rejects. */
+  writeLines(lines: EncodedLines): Promise<LinesOutcome>;
+  /** Send lines held back for the next write (a partial batch): at the end of input. */
+  flushLines(): void;
+  /**
+   * Kept records the runner may have written and not settled beyond the oldest
+   * write: at least one batch, so the oldest write's lines are never held back.
+   */
+  readonly linesWindow: number;
+}
+
+export function isLineSink(sink: Sink): sink is LineSink {
+  return typeof (sink as Partial<LineSink>).writeLines === 'function' && typeof (sink as Partial<LineSink>).flushLines === 'function';
 }

@@ -23,7 +23,7 @@ class NdjsonOut {
     this.head.on('error', onError);
   }
 
-  write(text: string): Promise<void> {
+  write(text: string | Uint8Array): Promise<void> {
     if (this.failure) return Promise.reject(this.wrap(this.failure));
     return new Promise((resolve, reject) => {
       this.head.write(text, (err) => (err ? reject(this.wrap(err)) : resolve()));
@@ -58,7 +58,7 @@ function encode(records: Rec[]): string {
   return text;
 }
 
-class NdjsonSink implements Sink {
+export class NdjsonSink implements Sink {
   readonly maxInFlight = 4;
   private readonly outs = new Map<string, NdjsonOut>();
   private written = 0;
@@ -66,7 +66,7 @@ class NdjsonSink implements Sink {
   constructor(
     readonly name: string,
     private readonly open: (kind: string) => NdjsonOut,
-    private readonly split: boolean,
+    readonly split: boolean,
   ) {
     if (!split) this.out('all'); // an empty input still leaves an (empty) output file
   }
@@ -87,6 +87,16 @@ class NdjsonSink implements Sink {
     }
     this.written += records.length;
     return {};
+  }
+
+  /**
+   * NDJSON already encoded (UTF-8, whole lines) of `count` records: the parallel
+   * runner's workers encode, this writes. `kind` picks the output when split.
+   */
+  async writeEncoded(kind: string, bytes: Uint8Array, count: number): Promise<void> {
+    if (count === 0) return;
+    await this.out(this.split ? kind : 'all').write(bytes);
+    this.written += count;
   }
 
   private out(kind: string): NdjsonOut {

@@ -153,6 +153,11 @@ export class FileSource implements Source {
   }
 
   /** Format from --format or the extension, if known before reading. */
+  /** Stable identity of the input (path + size + mtime; stdin: unique per run). */
+  get origin(): string {
+    return this.spec.origin;
+  }
+
   get format(): Format | undefined {
     return this.spec.format;
   }

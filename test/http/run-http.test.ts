@@ -1,6 +1,6 @@
 // End to end, as a user runs it: `recflow generate` makes the data, `recflow serve`
 // receives, `recflow run ... --to http://...` sends. Every process is a real child.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,20 +49,36 @@ afterAll(async () => {
 
 const sorted = (xs: string[]): string[] => [...xs].sort();
 
-describe('recflow run --to http://', () => {
+// Both runners: the sequential one (stages, any sink) and the parallel fast path
+// (workers encode, the HTTP sink cuts batches from their lines), forced onto these
+// small files with small pieces so that batches cross pieces.
+describe.each([
+  ['sequential runner', { RECFLOW_WORKERS: '0' }],
+  ['parallel runner', { RECFLOW_WORKERS: '1', RECFLOW_CHUNK_BYTES: '8192' }],
+] as const)('recflow run --to http:// (%s)', (mode, env) => {
+  const sub = mode.split(' ')[0]!;
+  const shared = new Set(['big.ndjson', 'small.ndjson', 'big.expected.ndjson', 'small.expected.ndjson']);
+  const f = (name: string): string => (shared.has(name) ? join(tmp.dir, name) : join(tmp.dir, sub, name));
+  const lines = (name: string): string[] => readFileSync(f(name), 'utf8').split('\n').filter(Boolean);
+  const summaryOf = (name: string): Summary => JSON.parse(readFileSync(f(name), 'utf8')) as Summary;
+  const run = (args: string[], opts: { env?: Record<string, string> } = {}): ReturnType<typeof runRecflow> =>
+    runRecflow(args, { ...opts, env: { ...env, RECFLOW_EXPLAIN: '1', ...opts.env } });
+  beforeAll(() => mkdirSync(join(tmp.dir, sub), { recursive: true }));
+
   it('delivers 100,000 generated records through 30% 503/429 and 5% dropped connections: each valid one exactly once, exit 0', async () => {
     // ~500 requests: with 2.5% of them taken-then-dropped, some surely are (keys hold the port, so fates vary).
-    const s = await serve(['--out', file('big.received.ndjson'), '--fail-rate', '0.15', '--throttle-rate', '0.15', '--drop-rate', '0.05', '--retry-after', '1', '--seed', '5']);
-    const r = await runRecflow(['run', file('big.ndjson'), '--to', `${s.url}/ingest`, '--concurrency', '8', '--batch-records', '250', '--retries', '20', '--dlq', file('big.dlq.ndjson'), '--summary-json', file('big.summary.json'), ...FAST_RETRIES]);
+    const s = await serve(['--out', f('big.received.ndjson'), '--fail-rate', '0.15', '--throttle-rate', '0.15', '--drop-rate', '0.05', '--retry-after', '1', '--seed', '5']);
+    const r = await run(['run', f('big.ndjson'), '--to', `${s.url}/ingest`, '--concurrency', '8', '--batch-records', '250', '--retries', '20', '--dlq', f('big.dlq.ndjson'), '--summary-json', f('big.summary.json'), ...FAST_RETRIES]);
     expect(r.stderr).not.toContain('could not deliver');
+    expect(r.stderr).toContain(`recflow: ${sub} runner`);
     expect(r.code).toBe(0);
-    const expected = readLines('big.expected.ndjson');
+    const expected = lines('big.expected.ndjson');
     expect(expected.length).toBeGreaterThan(97_000);
-    const received = readLines('big.received.ndjson');
+    const received = lines('big.received.ndjson');
     expect(received.length).toBe(expected.length); // none lost, none twice
     expect(sorted(received)).toEqual(sorted(expected));
-    expect(readLines('big.dlq.ndjson')).toHaveLength(100_000 - expected.length); // only the invalid ones
-    const sum = summary('big.summary.json');
+    expect(lines('big.dlq.ndjson')).toHaveLength(100_000 - expected.length); // only the invalid ones
+    const sum = summaryOf('big.summary.json');
     expect(sum.records.out).toBe(expected.length);
     expect(sum.sink.delivered).toBe(expected.length);
     expect(sum.sink.retries).toBeGreaterThan(0);
@@ -77,16 +93,17 @@ describe('recflow run --to http://', () => {
   it('exits 3 when the receiver is down for good, naming the URL, with every undelivered record dead-lettered', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/ingest`;
-    const r = await runRecflow(['run', file('small.ndjson'), '--to', url, '--retries', '3', '--dlq', file('down.dlq.ndjson'), '--summary-json', file('down.summary.json'), ...FAST_RETRIES]);
+    const r = await run(['run', f('small.ndjson'), '--to', url, '--retries', '3', '--dlq', f('down.dlq.ndjson'), '--summary-json', f('down.summary.json'), ...FAST_RETRIES]);
     expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`recflow: ${sub} runner`);
     expect(r.stderr).toContain(`could not deliver to ${url}: connection refused (ECONNREFUSED); gave up after 4 tries in`);
-    const dlq = ndjsonLines(readFileSync(file('down.dlq.ndjson'), 'utf8')) as Array<{ line: number; errors: Array<{ code: string; message: string }> }>;
+    const dlq = ndjsonLines(readFileSync(f('down.dlq.ndjson'), 'utf8')) as Array<{ line: number; errors: Array<{ code: string; message: string }> }>;
     const failed = dlq.filter((d) => d.errors[0]!.code === 'delivery_failed');
     const invalid = dlq.filter((d) => d.errors[0]!.code !== 'delivery_failed');
     expect(new Set(dlq.map((d) => d.line)).size).toBe(dlq.length);
-    expect(invalid.length).toBe(5000 - readLines('small.expected.ndjson').length);
+    expect(invalid.length).toBe(5000 - lines('small.expected.ndjson').length);
     // Every record: those read and checked are dead-lettered, the rest was never read.
-    const sum = summary('down.summary.json');
+    const sum = summaryOf('down.summary.json');
     expect(sum.exitCode).toBe(3);
     expect(sum.records.out).toBe(0);
     expect(failed.length).toBe(sum.records.in - invalid.length);
@@ -95,40 +112,40 @@ describe('recflow run --to http://', () => {
   });
 
   it('sends the same keys on a second run of the same file: the receiver holds every record once', async () => {
-    const s = await serve(['--out', file('twice.received.ndjson')]);
+    const s = await serve(['--out', f('twice.received.ndjson')]);
     const runs: Summary[] = [];
     for (const n of [1, 2]) {
-      const r = await runRecflow(['run', file('small.ndjson'), '--to', `${s.url}/ingest`, '--batch-records', '100', '--summary-json', file(`twice.${n}.json`), '-q']);
+      const r = await run(['run', f('small.ndjson'), '--to', `${s.url}/ingest`, '--batch-records', '100', '--summary-json', f(`twice.${n}.json`), '-q']);
       expect(r.code).toBe(0);
-      runs.push(summary(`twice.${n}.json`));
+      runs.push(summaryOf(`twice.${n}.json`));
     }
-    expect(sorted(readLines('twice.received.ndjson'))).toEqual(sorted(readLines('small.expected.ndjson')));
+    expect(sorted(lines('twice.received.ndjson'))).toEqual(sorted(lines('small.expected.ndjson')));
     const st = await s.stats();
     expect(runs[1]!.sink.batches).toBe(runs[0]!.sink.batches);
     expect(st.duplicates.batches).toBe(runs[0]!.sink.batches);
-    expect(st.duplicates.records).toBe(readLines('small.expected.ndjson').length);
+    expect(st.duplicates.records).toBe(lines('small.expected.ndjson').length);
     // With random keys the receiver cannot tell, and takes them again.
-    const r = await runRecflow(['run', file('small.ndjson'), '--to', `${s.url}/ingest`, '--batch-records', '100', '--idempotency-key', 'random', '-q']);
+    const r = await run(['run', f('small.ndjson'), '--to', `${s.url}/ingest`, '--batch-records', '100', '--idempotency-key', 'random', '-q']);
     expect(r.code).toBe(0);
-    expect(readLines('twice.received.ndjson').length).toBe(2 * readLines('small.expected.ndjson').length);
+    expect(lines('twice.received.ndjson').length).toBe(2 * lines('small.expected.ndjson').length);
   });
 
   it('dead-letters the records of 400 answers with the status and body, and goes on', async () => {
     const server = await scriptedServer((req) => (req.body.includes('"C0000042"') ? { status: 400, body: '{"error":"schema mismatch: email"}' } : { status: 202 }));
     try {
       const url = `${server.url}/v1/batch`;
-      const r = await runRecflow(['run', file('small.ndjson'), '--to', url, '--batch-records', '50', '--dlq', file('400.dlq.ndjson'), '--summary-json', file('400.summary.json'), ...FAST_RETRIES]);
+      const r = await run(['run', f('small.ndjson'), '--to', url, '--batch-records', '50', '--dlq', f('400.dlq.ndjson'), '--summary-json', f('400.summary.json'), ...FAST_RETRIES]);
       expect(r.code).toBe(0);
-      const refused = (ndjsonLines(readFileSync(file('400.dlq.ndjson'), 'utf8')) as Array<{ line: number; kind: string; errors: Array<{ code: string; message: string }>; record: { customer_id: string } }>).filter((d) => d.errors[0]!.code === 'http_rejected');
+      const refused = (ndjsonLines(readFileSync(f('400.dlq.ndjson'), 'utf8')) as Array<{ line: number; kind: string; errors: Array<{ code: string; message: string }>; record: { customer_id: string } }>).filter((d) => d.errors[0]!.code === 'http_rejected');
       expect(refused.length).toBeGreaterThan(0);
       expect(refused.length).toBeLessThanOrEqual(50);
       expect(refused.some((d) => d.record.customer_id === 'C0000042')).toBe(true);
       expect(refused[0]!.kind).toBe('customer');
       expect(refused[0]!.errors).toEqual([{ field: null, code: 'http_rejected', message: `HTTP 400 from ${url}: {"error":"schema mismatch: email"}` }]);
-      const sum = summary('400.summary.json');
+      const sum = summaryOf('400.summary.json');
       expect(sum.sink.deadLettered).toBe(refused.length);
       expect(sum.sink.statusCounts['400']).toBe(1);
-      expect(sum.records.out).toBe(readLines('small.expected.ndjson').length - refused.length);
+      expect(sum.records.out).toBe(lines('small.expected.ndjson').length - refused.length);
       expect(server.requests.length).toBe(sum.sink.batches); // the run went on past the 400
     } finally {
       await server.close();
@@ -137,7 +154,7 @@ describe('recflow run --to http://', () => {
 
   it('sends the token from RECFLOW_HTTP_TOKEN and never prints it', async () => {
     const s = await serve(['--token', 'tok-123456']);
-    const r = await runRecflow(['run', file('small.ndjson'), '--to', `${s.url}/ingest`, '--summary-json', '-'], { env: { RECFLOW_HTTP_TOKEN: 'tok-123456' } });
+    const r = await run(['run', f('small.ndjson'), '--to', `${s.url}/ingest`, '--summary-json', '-'], { env: { RECFLOW_HTTP_TOKEN: 'tok-123456' } });
     expect(r.code).toBe(0);
     expect(r.stdout + r.stderr).not.toContain('tok-123456');
     expect((await s.stats()).refused.unauthorized).toBe(0);
@@ -145,7 +162,7 @@ describe('recflow run --to http://', () => {
 
   it('reads no faster than a slow receiver takes: reading waits, requests stay within --concurrency', async () => {
     const s = await serve(['--latency-ms', '3000']);
-    const child = spawnRecflow(['run', file('big.ndjson'), '--to', `${s.url}/ingest`, '--concurrency', '2', '--progress-interval', '1']);
+    const child = spawnRecflow(['run', f('big.ndjson'), '--to', `${s.url}/ingest`, '--concurrency', '2', '--progress-interval', '1'], { env });
     const done = collect(child);
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));

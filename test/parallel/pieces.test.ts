@@ -8,6 +8,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Runner } from '../../src/pipeline/runner.js';
 import { ParallelRunner } from '../../src/pipeline/parallel/runner.js';
+import type { TextOut } from '../../src/pipeline/parallel/output.js';
+import type { PieceResult } from '../../src/pipeline/parallel/piece.js';
 import { Splitter, countLines } from '../../src/pipeline/parallel/splitter.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { DeadLetter } from '../../src/pipeline/dlq.js';
@@ -35,6 +37,8 @@ function collectDlq(): DeadLetter & { lines: string[] } {
 
 interface Result {
   out: string;
+  /** Position (Rec.pos: the physical line) of each output line. */
+  pos: number[];
   dlq: string[];
   stats: Record<string, unknown>;
 }
@@ -58,11 +62,15 @@ function source(path: string, format: Format | undefined, readBytes: number): Fi
 
 async function sequential(path: string, format: Format | undefined, readBytes: number): Promise<Result> {
   let out = '';
+  const pos: number[] = [];
   const sink: Sink = {
     name: 'collect',
     maxInFlight: 4,
     write: async (records) => {
-      for (const r of records) out += JSON.stringify(r.value) + '\n';
+      for (const r of records) {
+        out += JSON.stringify(r.value) + '\n';
+        pos.push(r.pos);
+      }
       return {};
     },
     close: async () => {},
@@ -70,19 +78,37 @@ async function sequential(path: string, format: Format | undefined, readBytes: n
   const dlq = collectDlq();
   const stats = new RunStats();
   await new Runner({ sources: [source(path, format, readBytes)], stages: [contractStage], sink, dlq, stats }).run();
-  return { out, dlq: dlq.lines, stats: figures(stats) };
+  return { out, pos, dlq: dlq.lines, stats: figures(stats) };
 }
 
 async function piecewise(path: string, format: Format | undefined, readBytes: number, pieceBytes: number): Promise<Result> {
   const chunks: Buffer[] = [];
+  const pos: number[] = [];
   const dlq = collectDlq();
   const stats = new RunStats();
-  const out = {
+  // as a LineSink sees it: each line's end and position come with the bytes
+  const out: TextOut = {
     split: false,
-    write: async (bytes: Uint8Array | null) => void (bytes && chunks.push(Buffer.from(bytes))),
+    lines: true,
+    window: 1,
+    write: async (res: PieceResult) => {
+      const bytes = Buffer.from(res.out!);
+      expect(res.ends!.length).toBe(res.keptTotal);
+      let start = 0;
+      for (const end of res.ends!) {
+        expect(bytes[end - 1]).toBe(10);
+        expect(bytes.subarray(start, end - 1).includes(10)).toBe(false);
+        start = end;
+      }
+      expect(start).toBe(bytes.length);
+      chunks.push(bytes);
+      pos.push(...res.pos!);
+      return { refused: [], undelivered: [] };
+    },
+    flush: () => {},
   };
   await new ParallelRunner({ sources: [source(path, format, readBytes)], stages: [contractStage], sink: null, dlq, stats }, { workers: 0, pieceChars: pieceBytes, out }).run();
-  return { out: Buffer.concat(chunks).toString('utf8'), dlq: dlq.lines, stats: figures(stats) };
+  return { out: Buffer.concat(chunks).toString('utf8'), pos, dlq: dlq.lines, stats: figures(stats) };
 }
 
 const csvToken = fc.constantFrom<(string | number[])[]>(

@@ -57,7 +57,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv): { workers: numbe
   let out: TextOut | null = null;
   if (plan.sink) {
     out = textOutOf(plan.sink);
-    if (!out) return `a sink that is not a file or stdout (${plan.sink.name})`;
+    if (!out) return `a sink that is not a file, stdout or HTTP (${plan.sink.name})`;
   }
   const stdin = plan.sources.some((s) => s.totalBytes === undefined);
   const bytes = plan.sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);

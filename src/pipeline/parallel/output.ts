@@ -1,44 +1,61 @@
-// Writing ready-made NDJSON text through the file/stdout sink.
-//
-// The Sink interface takes Rec objects; the workers hand back text. The file sink
-// (src/sinks/file.ts, NdjsonSink) writes text per output (`out(kind).write(text)`)
-// and counts `written`; we use exactly that, so files are opened, gzipped, split
-// by {kind}, flushed, closed and reported (stats()) by the sink's own code. Its
-// members are private to TypeScript only, so this adapter checks their shape and
-// declines (→ the sequential runner) if the sink ever changes.
-// TODO(lead): a public `writeText(kind, text, count)` on NdjsonSink would remove this.
-import type { Sink } from '../types.js';
+// Where the parallel runner's ready-made NDJSON goes: the file/stdout sink
+// (bytes per output) or a LineSink such as HTTP (lines with their positions,
+// which the sink cuts into batches). Other sinks take the sequential runner.
+import { NdjsonSink } from '../../sinks/file.js';
+import { isLineSink, type LinesOutcome, type Sink } from '../types.js';
+import type { PieceResult } from './piece.js';
 
 export interface TextOut {
   /** One output per kind ({kind} in the path). */
   readonly split: boolean;
-  /** Write the NDJSON of one piece (UTF-8); `count` records. Resolves when handed to the OS. */
-  write(out: Uint8Array | null, byKind: [string, Uint8Array][], count: number): Promise<void>;
+  /** The sink needs each line's end and position (PieceTask.lines). */
+  readonly lines: boolean;
+  /**
+   * Kept records that may be written and not settled beyond the oldest write
+   * (a LineSink holds a partial batch across writes); null: a fixed number of writes.
+   */
+  readonly window: number | null;
+  /** Write a piece's output. Rejects when a file sink fails; a LineSink reports per line range. */
+  write(res: PieceResult, origin: string): Promise<LinesOutcome>;
+  /** Send what the sink holds back for later writes (end of input). */
+  flush(): void;
 }
 
-interface NdjsonSinkShape {
-  split: boolean;
-  written: number;
-  // takes a string in its type; the stream under it takes bytes just as well
-  out(kind: string): { write(text: string | Uint8Array): Promise<void> };
-}
+const ALL_DONE: LinesOutcome = Object.freeze({ refused: [], undelivered: [] }) as unknown as LinesOutcome;
 
 export function textOutOf(sink: Sink): TextOut | null {
-  const s = sink as unknown as Partial<NdjsonSinkShape>;
-  if (sink.constructor?.name !== 'NdjsonSink') return null;
-  if (typeof s.split !== 'boolean' || typeof s.written !== 'number' || typeof s.out !== 'function') return null;
-  const shape = s as NdjsonSinkShape;
-  return {
-    split: shape.split,
-    async write(out, byKind, count) {
-      if (count === 0) return;
-      if (!shape.split) {
-        if (out) await shape.out('all').write(out);
-      } else {
-        // outputs are opened in the order kinds are first met, as the sink does
-        await Promise.all(byKind.map(([kind, t]) => shape.out(kind).write(t)));
-      }
-      shape.written += count;
-    },
-  };
+  if (sink instanceof NdjsonSink) {
+    return {
+      split: sink.split,
+      lines: false,
+      window: null,
+      async write(res) {
+        if (res.keptTotal === 0) return ALL_DONE;
+        if (!sink.split) {
+          if (res.out) await sink.writeEncoded('all', res.out, res.keptTotal);
+        } else {
+          // outputs are opened in the order kinds are first met, as the sink does
+          const counts = new Map(res.kept);
+          await Promise.all(res.outByKind.map(([kind, bytes]) => sink.writeEncoded(kind, bytes, counts.get(kind) ?? 0)));
+        }
+        return ALL_DONE;
+      },
+      flush() {},
+    };
+  }
+  if (isLineSink(sink)) {
+    return {
+      split: false,
+      lines: true,
+      window: sink.linesWindow,
+      write(res, origin) {
+        if (res.keptTotal === 0 || !res.out || !res.ends || !res.pos) return Promise.resolve(ALL_DONE);
+        return sink.writeLines({ origin, bytes: res.out, ends: res.ends, pos: res.pos });
+      },
+      flush() {
+        sink.flushLines();
+      },
+    };
+  }
+  return null;
 }

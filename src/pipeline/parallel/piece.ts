@@ -39,6 +39,8 @@ export interface PieceTask {
   write: boolean;
   /** Output one text per kind (a `{kind}` sink). */
   split: boolean;
+  /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
+  lines: boolean;
   /** Output buffers the main thread is done with, for reuse (transferred). */
   spare?: ArrayBuffer[];
 }
@@ -53,6 +55,9 @@ export interface PieceResult {
   out: Uint8Array | null;
   /** NDJSON per kind, kinds in the order first met (split). */
   outByKind: [string, Uint8Array][];
+  /** With PieceTask.lines: per line of `out`, the offset just past its '\n', and its physical line. */
+  ends: Uint32Array | null;
+  pos: Float64Array | null;
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];
   keptTotal: number;
@@ -77,6 +82,8 @@ export interface PieceResult {
 /** Processes the records of one piece; see PieceTask. Never throws for bad data. */
 export class PieceWork {
   private out: OutBuffer | null = null;
+  private ends: Uint32Array | null = null;
+  private pos: Float64Array | null = null;
   private outByKind: Map<string, OutBuffer> | null = null;
   private kept: [string, number][] = [];
   private keptTotal = 0;
@@ -105,6 +112,11 @@ export class PieceWork {
     if (task.write) {
       if (task.split) this.outByKind = new Map();
       else this.out = new OutBuffer(alloc(outputGuess(task)), alloc);
+      if (task.lines && !task.split) {
+        const guess = Math.max(64, task.bytes.length >> 6);
+        this.ends = new Uint32Array(guess);
+        this.pos = new Float64Array(guess);
+      }
     }
     if (task.header !== null) this.make = rowMaker(task.header);
   }
@@ -156,6 +168,8 @@ export class PieceWork {
       recordsIn: this.recordsIn,
       out: this.out ? this.out.finish() : null,
       outByKind: this.outByKind ? [...this.outByKind].map(([k, b]) => [k, b.finish()]) : [],
+      ends: this.ends ? this.ends.slice(0, this.keptTotal) : null,
+      pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
       kept: this.kept,
       keptTotal: this.keptTotal,
       rejected: this.rejected.length > 0 ? JSON.stringify(this.rejected) : '',
@@ -250,12 +264,28 @@ export class PieceWork {
     const out = this.out;
     if (out !== null) {
       out.line(json);
+      if (this.ends !== null) this.position(out.length, line);
       return;
     }
     const byKind = this.outByKind!;
     let o = byKind.get(kind);
     if (o === undefined) byKind.set(kind, (o = new OutBuffer(this.alloc(outputGuess(this.task) >> 1), this.alloc)));
     o.line(json);
+  }
+
+  /** Record the end and line of the output line just written (the keptTotal-th). */
+  private position(end: number, line: number): void {
+    const i = this.keptTotal - 1;
+    if (i >= this.ends!.length) {
+      const ends = new Uint32Array(this.ends!.length * 2);
+      ends.set(this.ends!);
+      this.ends = ends;
+      const pos = new Float64Array(ends.length);
+      pos.set(this.pos!);
+      this.pos = pos;
+    }
+    this.ends![i] = end;
+    this.pos![i] = line;
   }
 
   private countKept(kind: string): void {
@@ -307,6 +337,10 @@ class OutBuffer {
     buf[this.pos++] = 10;
   }
 
+  get length(): number {
+    return this.pos;
+  }
+
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
@@ -327,6 +361,7 @@ const utf8Write: (this: Buffer, s: string, offset: number) => number =
 export function transferables(r: PieceResult): ArrayBuffer[] {
   const list: ArrayBuffer[] = [r.input.buffer as ArrayBuffer];
   if (r.out) list.push(r.out.buffer as ArrayBuffer);
+  if (r.ends) list.push(r.ends.buffer as ArrayBuffer, r.pos!.buffer as ArrayBuffer);
   for (const [, b] of r.outByKind) list.push(b.buffer as ArrayBuffer);
   return list;
 }

@@ -10,7 +10,7 @@
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { Rejected, Source } from '../types.js';
+import type { LineRange, LinesOutcome, Rejected, Source } from '../types.js';
 import type { TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
@@ -45,7 +45,8 @@ interface InFlight {
 }
 
 interface Write {
-  done: Promise<unknown>;
+  /** The sink's outcome, or the error it failed with (file sinks). */
+  done: Promise<{ ok: LinesOutcome } | { err: unknown }>;
   task: PieceTask;
   kept: number;
   keptByKind: [string, number][];
@@ -61,6 +62,8 @@ export class ParallelRunner {
   private readonly pool: PiecePool;
   private readonly pieces: InFlight[] = [];
   private readonly writes: Write[] = [];
+  /** Kept records in `writes`. */
+  private pendingKept = 0;
   private nextId = 0;
   private readonly maxPieces: number;
   private readonly maxWrites: number;
@@ -107,6 +110,7 @@ export class ParallelRunner {
           if (sourceFailure) break;
         }
         while (this.pieces.length > 0) await this.applyHead();
+        this.opts.out?.flush(); // a partial batch held back for more lines
         while (this.writes.length > 0) await this.settleWrite();
         // a source that failed (corrupt gzip): what was read is written; the sink is closed below
         if (sourceFailure) this.failure ??= sourceFailure;
@@ -119,6 +123,7 @@ export class ParallelRunner {
         this.failure ??= err;
         // what is written stays written; pieces not applied yet are dropped, as the sequential runner drops batches not taken
         this.pieces.length = 0;
+        this.opts.out?.flush();
         while (this.writes.length > 0) await this.settleWrite();
       }
     } finally {
@@ -215,6 +220,7 @@ export class ParallelRunner {
       header: this.header,
       write: this.opts.out !== null,
       split: this.opts.out?.split ?? false,
+      lines: this.opts.out?.lines ?? false,
     };
     this.pieces.push({ task, result: this.run1(task), source, chunkBytes: p.chunkBytes, tailBytes: p.tailBytes, last });
   }
@@ -260,12 +266,20 @@ export class ParallelRunner {
       countOut(stats, res.kept, res.keptTotal);
       this.release(input, outputs);
     } else if (res.keptTotal > 0) {
-      const done = out.write(res.out, res.outByKind, res.keptTotal).then(
-        () => null,
-        (err: unknown) => err ?? new Error('write failed'),
+      const done = out.write(res, slot.source.origin).then(
+        (ok) => ({ ok }),
+        (err: unknown) => ({ err: err ?? new Error('write failed') }),
       );
       this.writes.push({ done, task: slot.task, kept: res.keptTotal, keptByKind: res.kept, input, outputs });
-      while (this.writes.length > this.maxWrites) await this.settleWrite();
+      this.pendingKept += res.keptTotal;
+      const window = out.window;
+      if (window === null) {
+        while (this.writes.length > this.maxWrites) await this.settleWrite();
+      } else {
+        // a LineSink may hold the newest lines back for its next batch, never the oldest
+        // write's once `window` (at least one batch) records follow them
+        while (this.writes.length > 0 && this.pendingKept - this.writes[0]!.kept >= window) await this.settleWrite();
+      }
     } else {
       this.release(input, outputs);
     }
@@ -332,14 +346,56 @@ export class ParallelRunner {
 
   private async settleWrite(): Promise<void> {
     const w = this.writes.shift()!;
-    const err = await w.done;
+    this.pendingKept -= w.kept;
+    const res = await w.done;
     const { stats } = this.plan;
-    if (err === null) {
+    if ('err' in res) {
+      this.failed(res.err, w.task);
+      return;
+    }
+    const { refused, undelivered, failure } = res.ok;
+    if (refused.length === 0 && undelivered.length === 0) {
       countOut(stats, w.keptByKind, w.kept);
       this.release(w.input, w.outputs);
       return;
     }
-    this.failed(err, w.task);
+    // some lines were not delivered: the piece is read again for those records as read
+    const kept = new PieceWork({ ...w.task, write: false }).keptRecords();
+    const gone = new Uint8Array(kept.length);
+    const rows = (ranges: LineRange[], code: 'http_rejected' | 'delivery_failed', message: (i: number) => string): Rejected[] => {
+      const out: Rejected[] = [];
+      for (const [r, range] of ranges.entries()) {
+        for (let i = range.from; i < range.to; i++) {
+          gone[i] = 1;
+          const k = kept[i]!;
+          out.push({ source: w.task.source, line: k.line, kind: k.kind, errors: [{ field: null, code, message: message(r) }], record: k.raw });
+        }
+      }
+      return out;
+    };
+    const refusedRows = rows(refused, 'http_rejected', (r) => refused[r]!.message);
+    const failedRows = rows(undelivered, 'delivery_failed', () => failure?.message ?? 'not delivered');
+    const byKind = new Map<string, number>();
+    let delivered = 0;
+    for (let i = 0; i < kept.length; i++) {
+      if (gone[i]) continue;
+      delivered++;
+      byKind.set(kept[i]!.kind, (byKind.get(kept[i]!.kind) ?? 0) + 1);
+    }
+    countOut(stats, [...byKind], delivered);
+    if (refusedRows.length > 0) {
+      stats.countRejected(refusedRows);
+      this.plan.dlq.write(refusedRows);
+    }
+    if (failedRows.length > 0) {
+      stats.failed += failedRows.length;
+      this.plan.dlq.write(failedRows);
+    }
+    this.release(w.input, w.outputs);
+    if (failure || failedRows.length > 0) {
+      this.failure ??= failure ?? new RecflowError('sink', 'sink failed');
+      this.current?.stop();
+    }
   }
 
   /** The sink gave up: dead-letter the records of the piece it did not take, then stop reading. */

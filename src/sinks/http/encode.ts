@@ -5,6 +5,8 @@ import type { BodyFormat } from './options.js';
 
 const gzip = promisify(gzipCb);
 
+export const gzipBody = (raw: Buffer): Promise<Buffer> => gzip(raw);
+
 export const CONTENT_TYPE: Record<BodyFormat, string> = {
   ndjson: 'application/x-ndjson',
   json: 'application/json',
@@ -19,5 +21,5 @@ export const JSON_WRAPPER_BYTES = '{"records":[]}'.length;
 export async function encodeBody(lines: readonly string[], format: BodyFormat, gzipIt: boolean): Promise<Buffer> {
   const text = format === 'ndjson' ? `${lines.join('\n')}\n` : `{"records":[${lines.join(',')}]}`;
   const raw = Buffer.from(text, 'utf8');
-  return gzipIt ? gzip(raw) : raw;
+  return gzipIt ? gzipBody(raw) : raw;
 }

@@ -2,7 +2,7 @@
 // back-off behind a circuit breaker, and resolves a write only once its records
 // are delivered (2xx) or refused for good (4xx, returned for the dead-letter output).
 import { SinkFailure } from '../../errors.js';
-import type { Rec, Rejected, Sink, SinkWriteResult } from '../../pipeline/types.js';
+import type { EncodedLines, LineSink, LinesOutcome, Rec, Rejected, Sink, SinkWriteResult } from '../../pipeline/types.js';
 import type { ComponentContext } from '../index.js';
 import { GaveUp, withRetries } from '../util/backoff.js';
 import { CircuitBreaker } from '../util/breaker.js';
@@ -11,6 +11,7 @@ import { Batch, type BatchResult, Batcher } from './batcher.js';
 import { HttpClient } from './client.js';
 import { CONTENT_TYPE, encodeBody, JSON_WRAPPER_BYTES } from './encode.js';
 import { batchKey } from './idempotency.js';
+import { LineBatcher } from './lines.js';
 import { parseHttpSinkOptions, type HttpSinkOptions } from './options.js';
 
 export type { HttpSinkOptions } from './options.js';
@@ -34,13 +35,26 @@ export async function createHttpSink(address: string, ctx: ComponentContext): Pr
   return new HttpSink(parseHttpSinkOptions(address, ctx.opts, ctx.env), ctx);
 }
 
-export class HttpSink implements Sink {
+/** One batch to send, from either batcher. */
+interface Job {
+  seq: number;
+  origin: string;
+  firstPos: number;
+  lastPos: number;
+  count: number;
+  /** The request body, built once a request slot is free. */
+  body(): Promise<Buffer>;
+}
+
+export class HttpSink implements LineSink {
   readonly name: string;
   private readonly client: HttpClient;
   private readonly breaker: CircuitBreaker;
   /** One slot per batch being encoded, sent or waiting to retry: bounds bytes in flight. */
   private readonly slots: Semaphore;
   private readonly batcher: Batcher;
+  /** Batches of pre-encoded lines (the parallel runner's). */
+  private readonly lineBatcher: LineBatcher;
   private readonly stopAll = new AbortController();
   private readonly baseHeaders: Record<string, string>;
   private readonly pending = new Set<Promise<unknown>>();
@@ -75,14 +89,25 @@ export class HttpSink implements Sink {
       onOpen: ({ failures, pauseMs, lastError }) =>
         ctx.log(`http: ${failures} failed tries in a row to ${this.client.target} (last: ${lastError.message}); circuit breaker open, next try in ${(pauseMs / 1000).toFixed(1)}s`),
     });
-    this.batcher = new Batcher(
-      {
-        records: opts.batchRecords,
-        bytes: opts.batchBytes,
-        lingerMs: opts.lingerMs,
-        overheadBytes: opts.body === 'json' ? JSON_WRAPPER_BYTES : 0,
-      },
-      (batch) => this.dispatch(batch),
+    const limits = {
+      records: opts.batchRecords,
+      bytes: opts.batchBytes,
+      lingerMs: opts.lingerMs,
+      overheadBytes: opts.body === 'json' ? JSON_WRAPPER_BYTES : 0,
+    };
+    this.batcher = new Batcher(limits, (batch) => this.dispatch(batch));
+    this.lineBatcher = new LineBatcher(limits, (batch) =>
+      this.launch(
+        {
+          seq: batch.seq,
+          origin: batch.origin,
+          firstPos: batch.firstPos,
+          lastPos: batch.lastPos,
+          count: batch.count,
+          body: () => batch.body(opts.body, opts.gzip),
+        },
+        batch,
+      ),
     );
     this.baseHeaders = {
       'content-type': CONTENT_TYPE[opts.body],
@@ -126,8 +151,34 @@ export class HttpSink implements Sink {
     return refused.length > 0 ? { rejected: refused.map((r) => refusedRecord(r.rec, r.message)) } : {};
   }
 
+  /** Lines of one piece, in input order; batches are cut across writes (see LineBatcher). */
+  async writeLines(lines: EncodedLines): Promise<LinesOutcome> {
+    const n = lines.ends.length;
+    if (this.failure) return { refused: [], undelivered: n > 0 ? [{ from: 0, to: n }] : [], failure: new SinkFailure(this.failure) };
+    const parts = this.lineBatcher.add(lines);
+    const outcomes = await Promise.allSettled(parts.map((p) => p.batch.done));
+    const result: LinesOutcome = { refused: [], undelivered: [] };
+    outcomes.forEach((outcome, i) => {
+      const { from, to } = parts[i]!;
+      if (outcome.status === 'rejected') result.undelivered.push({ from, to });
+      else if (outcome.value.refused) result.refused.push({ from, to, message: outcome.value.refused });
+    });
+    if (result.undelivered.length > 0) result.failure = new SinkFailure(this.failure ?? `could not deliver to ${this.client.target}`);
+    return result;
+  }
+
+  flushLines(): void {
+    this.lineBatcher.flush();
+  }
+
+  /** Enough records to fill every request slot and one batch more (and always more than one batch). */
+  get linesWindow(): number {
+    return (this.opts.concurrency + 1) * this.opts.batchRecords;
+  }
+
   async close(): Promise<void> {
     this.batcher.flush();
+    this.lineBatcher.flush();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
     this.breaker.dispose();
     await this.client.close();
@@ -148,19 +199,36 @@ export class HttpSink implements Sink {
   }
 
   private dispatch(batch: Batch): void {
+    this.launch(
+      {
+        seq: batch.seq,
+        origin: batch.origin,
+        firstPos: batch.firstPos,
+        lastPos: batch.lastPos,
+        count: batch.recs.length,
+        body: async () => {
+          const body = await encodeBody(batch.lines, this.opts.body, this.opts.gzip);
+          batch.lines = []; // the body holds them now
+          return body;
+        },
+      },
+      batch,
+    );
+  }
+
+  private launch(job: Job, to: { resolve: (r: BatchResult) => void; reject: (err: unknown) => void }): void {
     this.counts.batches++;
-    const p = this.send(batch).then(batch.resolve, batch.reject);
+    const p = this.send(job).then(to.resolve, to.reject);
     this.pending.add(p);
     void p.finally(() => this.pending.delete(p));
   }
 
-  private async send(batch: Batch): Promise<BatchResult> {
+  private async send(batch: Job): Promise<BatchResult> {
     const release = await this.slots.acquire();
     try {
       if (this.failure) throw new Error(this.failure);
-      const key = batchKey(this.opts.idempotencyKey, { origin: batch.origin, firstPos: batch.firstPos, lastPos: batch.lastPos, count: batch.recs.length }, this.opts.url.href);
-      const body = await encodeBody(batch.lines, this.opts.body, this.opts.gzip);
-      batch.lines = []; // the body holds them now
+      const key = batchKey(this.opts.idempotencyKey, { origin: batch.origin, firstPos: batch.firstPos, lastPos: batch.lastPos, count: batch.count }, this.opts.url.href);
+      const body = await batch.body();
       const headers = { ...this.baseHeaders, 'idempotency-key': key };
       const answer = await withRetries(
         async () => {
@@ -181,10 +249,10 @@ export class HttpSink implements Sink {
         },
       );
       if (answer.delivered) {
-        this.counts.delivered += batch.recs.length;
+        this.counts.delivered += batch.count;
         return {};
       }
-      this.counts.deadLettered += batch.recs.length;
+      this.counts.deadLettered += batch.count;
       const start = answer.bodyStart.replace(/\s+/g, ' ').trim();
       return { refused: `HTTP ${answer.status} from ${this.client.target}: ${start}` };
     } catch (err) {
