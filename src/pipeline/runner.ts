@@ -45,6 +45,8 @@ export class Runner {
   private stopSignal: NodeJS.Signals | undefined;
   private current: Source | undefined;
   private failure: RecflowError | undefined;
+  /** A stage keeps no more records (head): stop reading, then end normally. */
+  private satisfied = false;
 
   constructor(private readonly plan: RunPlan) {}
 
@@ -67,7 +69,7 @@ export class Runner {
     let doneBytes = 0;
     try {
       for (const source of sources) {
-        if (this.stopSignal || this.failure) break;
+        if (this.stopSignal || this.failure || this.satisfied) break;
         this.current = source;
         let lastBytes = 0;
         try {
@@ -75,6 +77,11 @@ export class Runner {
             lastBytes = batch.bytesRead ?? lastBytes;
             stats.bytesRead = doneBytes + lastBytes;
             await this.take(batch, inFlight);
+            if (this.plan.stages.some((s) => s.done?.())) {
+              this.satisfied = true;
+              source.stop?.();
+              break; // what is in hand would be dropped anyway
+            }
             // read each time: a sink may size its window from the writes it has seen
             while (inFlight.length >= Math.max(1, sink?.maxInFlight ?? 1)) await this.settle(inFlight.shift()!);
             if (this.stopSignal || this.failure) {

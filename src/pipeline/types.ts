@@ -104,6 +104,11 @@ export interface StageResult {
 export interface Stage {
   readonly name: string;
   process(records: Rec[]): StageResult | Promise<StageResult>;
+  /**
+   * True once the stage keeps no more records whatever comes (head): the runner
+   * then stops reading, as on a stop signal but not as an interruption.
+   */
+  done?(): boolean;
   /** Called once at the end of input; may emit held records (e.g. dedupe keep=last). */
   flush?(): StageResult | Promise<StageResult>;
   close?(): Promise<void>;

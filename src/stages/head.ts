@@ -6,8 +6,8 @@ export const headStage = defineStage({
   name: 'head',
   summary: 'Keep the first n records that reach this stage and drop the rest (counted as dropped).',
   notes: [
-    'The input is still read to its end (the pipeline has no way yet for a stage to stop the sources), so on a ' +
-      'large file `head` saves writing, not reading. Place it after `filter` to see the first matches.',
+    'Once it has its n records the run stops reading: the rest of the input is not read, checked or counted ' +
+      '(records already read are counted as dropped). Place it after `filter` to see the first matches.',
   ],
   options: options({
     n: opt.int(0).default(10).describe('how many records to keep'),
@@ -26,6 +26,7 @@ export const headStage = defineStage({
         left = 0;
         return { kept, rejected: [] };
       },
+      done: () => left === 0,
     };
   },
 });

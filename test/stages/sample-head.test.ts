@@ -59,3 +59,19 @@ describe('head and sample stages', () => {
     expect(bad.stderr).toContain(`option 'rate': expected a number from 0 to 1, got "1.5"`);
   });
 });
+
+describe('head on a big input', () => {
+  it('stops reading once it has its records: not every record is read, each one read is accounted for', async () => {
+    const big = join(dir, 'big.csv');
+    const rows = ['customer_id,email'];
+    for (let i = 0; i < 200_000; i++) rows.push(`C${i},u${i}@example.com`);
+    writeFileSync(big, rows.join('\n') + '\n');
+    const res = await runStages(dir, [big, '--stage', 'head:n=3']);
+    expect(res.code).toBe(0);
+    expect(ids(res.out)).toEqual([0, 1, 2]);
+    const r = res.summary!.records;
+    expect(r.in).toBeGreaterThanOrEqual(3);
+    expect(r.in).toBeLessThan(200_000);
+    expect(r.in).toBe(r.out + r.dropped + r.rejected);
+  });
+});
