@@ -6,11 +6,14 @@ import type { Fields, Kind, RecordError } from '../pipeline/types.js';
 import { buildCustomer, CUSTOMER_FIELDS } from './customer.js';
 import { BAD, beginRecord, isMissing, reportMissing, takeErrors } from './fields.js';
 import { buildInventory, INVENTORY_FIELDS } from './inventory.js';
+import { encodeKnown, makeJsonPlan } from './json.js';
 import { detectKind, reportUnknownKind } from './kind.js';
 import { makeKindSpec, type KindSpec } from './spec.js';
 
 const CUSTOMER = makeKindSpec('customer', CUSTOMER_FIELDS, buildCustomer);
 const INVENTORY = makeKindSpec('inventory', INVENTORY_FIELDS, buildInventory);
+const CUSTOMER_JSON = makeJsonPlan(CUSTOMER);
+const INVENTORY_JSON = makeJsonPlan(INVENTORY);
 
 export const KNOWN_FIELDS: Readonly<Record<Kind, readonly string[]>> = Object.freeze({
   customer: CUSTOMER.names,
@@ -113,6 +116,38 @@ export function checkRecord(raw: Fields, kindHint?: Kind): CheckResult {
     return { kind, value: null, errors };
   }
   return { kind, value: build(spec, raw), errors: NO_ERRORS };
+}
+
+/**
+ * As checkRecord, but the kept record comes back as its JSON text:
+ * json === JSON.stringify(checkRecord(raw, kindHint).value) always (null when rejected).
+ * Encoded from the scratch values without building the object, unless the record
+ * has extras (their order in the object follows V8's own rules).
+ */
+export function checkRecordJson(
+  raw: Fields,
+  kindHint?: Kind,
+): { kind: Kind | null; json: string | null; errors: RecordError[] } {
+  const kind = detectKind(raw, kindHint);
+  beginRecord(false);
+  if (kind === null) {
+    reportUnknownKind(raw);
+    return { kind: null, json: null, errors: takeErrors() ?? NO_ERRORS };
+  }
+  const spec = specOf(kind);
+  gather(spec, raw);
+  evaluate(spec, false);
+  const errors = takeErrors();
+  const n = spec.fields.length;
+  if (errors !== null) {
+    for (let i = 0; i < n; i++) outVals[i] = undefined;
+    return { kind, json: null, errors };
+  }
+  const json =
+    extraCount === 0 ? encodeKnown(kind === 'customer' ? CUSTOMER_JSON : INVENTORY_JSON, outVals, rawVals) : null;
+  if (json === null) return { kind, json: JSON.stringify(build(spec, raw)), errors: NO_ERRORS };
+  for (let i = 0; i < n; i++) outVals[i] = undefined;
+  return { kind, json, errors: NO_ERRORS };
 }
 
 /** Validate only: the kind and every error; no output object is built. */

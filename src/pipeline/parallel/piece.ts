@@ -3,13 +3,13 @@
 // sequential FileSource → contract stage → file sink chain does to those records,
 // in one synchronous pass with no per-record promises. Runs in a worker thread
 // (worker.ts), or on the main thread when there are no workers.
-import { checkRecord } from '../../contract/index.js';
+import { checkRecordJson, validateRecord } from '../../contract/index.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
 import { headerNames, rowMaker } from '../../sources/file.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
-import type { Fields, Kind, Rejected } from '../types.js';
+import type { Fields, Kind, RecordError, Rejected } from '../types.js';
 import { afterLines } from './splitter.js';
 
 export interface PieceTask {
@@ -250,17 +250,25 @@ export class PieceWork {
 
   private record(raw: Fields, line: number): void {
     this.recordsIn++;
-    const res = checkRecord(raw, this.kindHint);
-    if (res.value === null) {
+    // validate only (no output, or the piece read again for its records): no JSON text
+    let json: string | null = null;
+    let res: { kind: Kind | null; errors: RecordError[] };
+    if (this.write && this.keptList === null) {
+      const r = checkRecordJson(raw, this.kindHint);
+      json = r.json;
+      res = r;
+    } else {
+      res = validateRecord(raw, this.kindHint);
+    }
+    if (res.kind === null || res.errors.length > 0) {
       this.rejected.push({ source: this.source, line, kind: res.kind, errors: res.errors, record: raw });
       return;
     }
     const kind = res.kind as string;
     this.keptTotal++;
     this.countKept(kind);
-    if (this.keptList !== null) this.keptList.push({ line, kind: res.kind!, raw });
-    if (!this.write) return;
-    const json = JSON.stringify(res.value);
+    if (this.keptList !== null) this.keptList.push({ line, kind: res.kind, raw });
+    if (json === null) return;
     const out = this.out;
     if (out !== null) {
       out.line(json);
