@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, spawnCli, tempDir } from '../support/cli.js';
+import { startServe } from '../support/serve.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -42,4 +43,34 @@ describe('parallel runner: signals', () => {
       expect(s.records.in).toBeLessThan(600_000);
     });
   }
+
+  it('SIGTERM while sending to HTTP drains: the receiver holds exactly what the summary says was written', async () => {
+    const f = join(dir, 'big-http.csv');
+    writeFileSync(f, bigCsv(300_000));
+    const received = join(dir, 'received.ndjson');
+    const serve = await startServe(['--out', received, '--latency-ms', '50', '--quiet']);
+    try {
+      const summary = join(dir, 'summary-http.json');
+      const child = spawnCli(['run', f, '--to', `${serve.url}/ingest`, '--summary-json', summary, '--dlq', join(dir, 'dlq-http.ndjson'), '-q'], {
+        env: { RECFLOW_WORKERS: '1', RECFLOW_EXPLAIN: '1' },
+      });
+      const done = collect(child);
+      // stop once the receiver holds some records: mid-run, with batches in flight
+      for (let i = 0; i < 200 && (await serve.stats()).records === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      const res = await done;
+      expect(res.stderr).toContain('parallel runner');
+      expect(res.code).toBe(143);
+      const s = JSON.parse(readFileSync(summary, 'utf8')) as { records: { in: number; out: number; rejected: number; failed?: number } };
+      const held = readFileSync(received, 'utf8').split('\n').filter(Boolean);
+      expect(held.length).toBeGreaterThan(0);
+      expect(s.records.out).toBe(held.length);
+      expect(s.records.in).toBe(s.records.out + s.records.rejected + (s.records.failed ?? 0));
+      expect(s.records.in).toBeLessThan(300_000);
+      const dlq = readFileSync(join(dir, 'dlq-http.ndjson'), 'utf8').split('\n').filter(Boolean);
+      expect(dlq.length).toBe(s.records.rejected + (s.records.failed ?? 0));
+    } finally {
+      await serve.stop();
+    }
+  });
 });
