@@ -17,14 +17,12 @@ export interface BatchResult {
   refused?: string;
 }
 
-export class Batch {
-  readonly recs: Rec[] = [];
-  lines: string[] = [];
-  bytes = 0;
+/** A batch's identity, its size so far, and the promise its writes wait on. */
+export class PendingBatch {
+  bytes: number;
   readonly done: Promise<BatchResult>;
   resolve!: (r: BatchResult) => void;
   reject!: (err: unknown) => void;
-  timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly seq: number,
@@ -38,6 +36,12 @@ export class Batch {
     });
     this.done.catch(() => {}); // the writes that own its records see the error
   }
+}
+
+export class Batch extends PendingBatch {
+  readonly recs: Rec[] = [];
+  lines: string[] = [];
+  timer: NodeJS.Timeout | undefined;
 
   get firstPos(): number {
     return this.recs[0]!.pos;

@@ -3,32 +3,15 @@
 // only by records, bytes and a change of origin, never by where a piece of input
 // ended, so the batches (and their idempotency keys) depend on the input alone.
 import type { EncodedLines, LineRange } from '../../pipeline/types.js';
-import type { BatchLimits, BatchResult } from './batcher.js';
+import { PendingBatch, type BatchLimits } from './batcher.js';
 import { gzipBody } from './encode.js';
 import type { BodyFormat } from './options.js';
 
-export class LineBatch {
+export class LineBatch extends PendingBatch {
   private readonly slices: Uint8Array[] = [];
   count = 0;
-  bytes: number;
   firstPos = 0;
   lastPos = 0;
-  readonly done: Promise<BatchResult>;
-  resolve!: (r: BatchResult) => void;
-  reject!: (err: unknown) => void;
-
-  constructor(
-    readonly seq: number,
-    readonly origin: string,
-    overheadBytes: number,
-  ) {
-    this.bytes = overheadBytes;
-    this.done = new Promise<BatchResult>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.done.catch(() => {}); // the writes that own its lines see the error
-  }
 
   add(lines: EncodedLines, from: number, to: number, startByte: number, endByte: number): void {
     if (this.count === 0) this.firstPos = lines.pos[from]!;
