@@ -2,8 +2,9 @@
 // (bytes per output) or a LineSink such as HTTP (lines with their positions,
 // which the sink cuts into batches). Other sinks take the sequential runner.
 import { NdjsonSink } from '../../sinks/file.js';
-import { isLineSink, type LinesOutcome, type Sink } from '../types.js';
-import type { PieceResult } from './piece.js';
+import type { RunPlan } from '../runner.js';
+import { isLineSink, type LineRange, type LinesOutcome, type Rejected, type Sink } from '../types.js';
+import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
 export interface TextOut {
   /** One output per kind ({kind} in the path). */
@@ -58,4 +59,50 @@ export function textOutOf(sink: Sink): TextOut | null {
     };
   }
   return null;
+}
+
+/**
+ * Lines the sink refused (http_rejected) or did not deliver (delivery_failed) go to
+ * the dead-letter output as read: the piece is read again for those records.
+ */
+export function deadLetterLines(task: PieceTask, outcome: LinesOutcome, plan: Pick<RunPlan, 'stats' | 'dlq'>): void {
+  const { stats, dlq } = plan;
+  const kept = new PieceWork({ ...task, write: false }).keptRecords();
+  const gone = new Uint8Array(kept.length);
+  const rows = (ranges: LineRange[], code: 'http_rejected' | 'delivery_failed', message: (r: number) => string): Rejected[] => {
+    const out: Rejected[] = [];
+    ranges.forEach((range, r) => {
+      for (let i = range.from; i < range.to; i++) {
+        gone[i] = 1;
+        const k = kept[i]!;
+        out.push({ source: task.source, line: k.line, kind: k.kind, errors: [{ field: null, code, message: message(r) }], record: k.raw });
+      }
+    });
+    return out;
+  };
+  const refused = rows(outcome.refused, 'http_rejected', (r) => outcome.refused[r]!.message);
+  const failed = rows(outcome.undelivered, 'delivery_failed', () => outcome.failure?.message ?? 'not delivered');
+  const byKind = new Map<string, number>();
+  let delivered = 0;
+  for (let i = 0; i < kept.length; i++) {
+    if (gone[i]) continue;
+    delivered++;
+    byKind.set(kept[i]!.kind, (byKind.get(kept[i]!.kind) ?? 0) + 1);
+  }
+  countOut(stats, [...byKind], delivered);
+  if (refused.length > 0) {
+    stats.countRejected(refused);
+    dlq.write(refused);
+  }
+  if (failed.length > 0) {
+    stats.failed += failed.length;
+    dlq.write(failed);
+  }
+}
+
+/** Records written, in all and per kind. */
+export function countOut(stats: RunPlan['stats'], kept: [string, number][], total: number): void {
+  stats.recordsOut += total;
+  const m = stats.outByKind;
+  for (const [k, n] of kept) m[k] = (m[k] ?? 0) + n;
 }

@@ -10,10 +10,10 @@
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { LineRange, LinesOutcome, Rejected, Source } from '../types.js';
-import type { TextOut } from './output.js';
+import type { LinesOutcome, Rejected, Source } from '../types.js';
+import { countOut, deadLetterLines, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
-import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
+import type { PieceResult, PieceTask } from './piece.js';
 import { PiecePool } from './pool.js';
 import { Splitter, tailOf, type Piece } from './splitter.js';
 
@@ -348,71 +348,17 @@ export class ParallelRunner {
     const w = this.writes.shift()!;
     this.pendingKept -= w.kept;
     const res = await w.done;
-    const { stats } = this.plan;
-    if ('err' in res) {
-      this.failed(res.err, w.task);
-      return;
-    }
-    const { refused, undelivered, failure } = res.ok;
-    if (refused.length === 0 && undelivered.length === 0) {
-      countOut(stats, w.keptByKind, w.kept);
-      this.release(w.input, w.outputs);
-      return;
-    }
-    // some lines were not delivered: the piece is read again for those records as read
-    const kept = new PieceWork({ ...w.task, write: false }).keptRecords();
-    const gone = new Uint8Array(kept.length);
-    const rows = (ranges: LineRange[], code: 'http_rejected' | 'delivery_failed', message: (i: number) => string): Rejected[] => {
-      const out: Rejected[] = [];
-      for (const [r, range] of ranges.entries()) {
-        for (let i = range.from; i < range.to; i++) {
-          gone[i] = 1;
-          const k = kept[i]!;
-          out.push({ source: w.task.source, line: k.line, kind: k.kind, errors: [{ field: null, code, message: message(r) }], record: k.raw });
-        }
-      }
-      return out;
-    };
-    const refusedRows = rows(refused, 'http_rejected', (r) => refused[r]!.message);
-    const failedRows = rows(undelivered, 'delivery_failed', () => failure?.message ?? 'not delivered');
-    const byKind = new Map<string, number>();
-    let delivered = 0;
-    for (let i = 0; i < kept.length; i++) {
-      if (gone[i]) continue;
-      delivered++;
-      byKind.set(kept[i]!.kind, (byKind.get(kept[i]!.kind) ?? 0) + 1);
-    }
-    countOut(stats, [...byKind], delivered);
-    if (refusedRows.length > 0) {
-      stats.countRejected(refusedRows);
-      this.plan.dlq.write(refusedRows);
-    }
-    if (failedRows.length > 0) {
-      stats.failed += failedRows.length;
-      this.plan.dlq.write(failedRows);
-    }
+    // a file sink that failed took none of the piece's lines
+    const outcome: LinesOutcome =
+      'err' in res ? { refused: [], undelivered: [{ from: 0, to: w.kept }], failure: sinkFailure(res.err) } : res.ok;
+    if (outcome.refused.length === 0 && outcome.undelivered.length === 0) countOut(this.plan.stats, w.keptByKind, w.kept);
+    else deadLetterLines(w.task, outcome, this.plan);
     this.release(w.input, w.outputs);
-    if (failure || failedRows.length > 0) {
-      this.failure ??= failure ?? new RecflowError('sink', 'sink failed');
-      this.current?.stop();
-    }
+    if (outcome.failure || outcome.undelivered.length > 0) this.failed(outcome.failure ?? new RecflowError('sink', 'sink failed'));
   }
 
-  /** The sink gave up: dead-letter the records of the piece it did not take, then stop reading. */
-  private failed(err: unknown, task: PieceTask | null): void {
-    const failure =
-      err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    const kept = task ? new PieceWork({ ...task, write: false }).keptRecords() : [];
-    this.plan.stats.failed += kept.length;
-    this.plan.dlq.write(
-      kept.map((r) => ({
-        source: task!.source,
-        line: r.line,
-        kind: r.kind,
-        errors: [{ field: null, code: 'delivery_failed' as const, message: failure.message }],
-        record: r.raw,
-      })),
-    );
+  /** The sink gave up: stop reading; what is in flight is settled (and dead-lettered) as it comes. */
+  private failed(failure: RecflowError): void {
     this.failure ??= failure;
     this.current?.stop();
   }
@@ -425,9 +371,13 @@ export class ParallelRunner {
         this.plan.dlq.write(res.rejected);
       }
     } catch (err) {
-      this.failed(err, null);
+      this.failed(sinkFailure(err));
     }
   }
+}
+
+function sinkFailure(err: unknown): RecflowError {
+  return err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -439,10 +389,4 @@ function outputsOf(r: PieceResult): Uint8Array[] {
   if (r.out) list.push(r.out);
   for (const [, b] of r.outByKind) list.push(b);
   return list;
-}
-
-function countOut(stats: RunPlan['stats'], kept: [string, number][], total: number): void {
-  stats.recordsOut += total;
-  const m = stats.outByKind;
-  for (const [k, n] of kept) m[k] = (m[k] ?? 0) + n;
 }
