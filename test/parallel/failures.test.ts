@@ -41,3 +41,23 @@ describe.skipIf(!existsSync('/dev/full'))('parallel runner: the sink fails for g
     });
   }
 });
+
+describe('parallel runner: a worker thread dies', () => {
+  it('its pieces are done again on the main thread: the same output, dead-letter file and exit status as one thread', async () => {
+    const f = join(dir, 'dies.csv');
+    writeFileSync(f, csv(60_000));
+    const run = (name: string, env: Record<string, string>) =>
+      runCli(['run', f, '--to', join(dir, `${name}.ndjson`), '--dlq', join(dir, `${name}.dlq.ndjson`), '-q'], {
+        env: { RECFLOW_CHUNK_BYTES: '16384', RECFLOW_EXPLAIN: '1', ...env },
+      });
+    const want = await run('one-thread', { RECFLOW_WORKERS: '0' });
+    const got = await run('worker-dies', { RECFLOW_WORKERS: '1', RECFLOW_TEST_WORKER_DIES_AT: '5' });
+    expect(got.stderr).toContain('parallel runner: 1 worker thread');
+    expect(got.stderr).toContain('recflow: warning: a worker thread stopped (exit code 70); its pieces are done again on the main thread');
+    expect(got.code).toBe(want.code);
+    const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
+    expect(read('worker-dies.ndjson')).toBe(read('one-thread.ndjson'));
+    expect(read('worker-dies.dlq.ndjson')).toBe(read('one-thread.dlq.ndjson'));
+    expect(read('one-thread.ndjson').split('\n').length).toBeGreaterThan(50_000);
+  });
+});

@@ -10,6 +10,8 @@ import { processPiece, type PieceResult, type PieceTask } from './piece.js';
 
 interface Pending {
   task: PieceTask;
+  /** A copy of the piece's bytes (the task's go to the worker): to redo it here if the worker dies. */
+  copy: Buffer;
   resolve: (r: PieceResult) => void;
   reject: (e: unknown) => void;
 }
@@ -29,6 +31,8 @@ export class PiecePool {
   private broken = false;
   /** Output buffers written out, to hand back to a worker (or to use here when inline). */
   private spares: ArrayBuffer[] = [];
+  /** Buffers for the copies of pieces in workers, to reuse. */
+  private copies: Buffer[] = [];
 
   /**
    * @param size number of worker threads (0: everything on the main thread)
@@ -60,12 +64,13 @@ export class PiecePool {
     // every worker has work queued: this thread does the piece itself (it would
     // otherwise wait idle: reading and writing take little of its time)
     if (best.queued.size >= 2) return inline(task, this.alloc);
+    const copy = this.copyOf(task.bytes);
     const transfer = [task.bytes.buffer as ArrayBuffer];
     // (a task done again is a copy of the first one: never keep its spares, sent already)
     task.spare = this.spares.length > 0 ? this.spares.splice(0, 2) : undefined;
     if (task.spare) transfer.push(...task.spare);
     return new Promise<PieceResult>((resolve, reject) => {
-      best.queued.set(task.id, { task, resolve, reject });
+      best.queued.set(task.id, { task, copy, resolve, reject });
       best.worker.postMessage(task, transfer);
     });
   }
@@ -116,28 +121,53 @@ export class PiecePool {
         const p = slot.queued.get(m.id);
         if (!p) return;
         slot.queued.delete(m.id);
+        this.reuse(p.copy);
         if ('crash' in m) p.reject(new Error(`worker failed on a piece of ${p.task.source}: ${m.crash}`));
         else p.resolve(m);
       });
-      const fail = (): void => this.fallBack(slot);
-      worker.on('error', fail);
-      worker.on('exit', fail);
+      worker.on('error', (err) => this.fallBack(slot, err));
+      worker.on('exit', (code) => this.fallBack(slot, code));
       slots.push(slot);
     }
     return slots;
   }
 
   /**
-   * A worker stopped (out of memory, killed): the pieces it held are gone with
-   * it (their bytes were transferred), so the run fails; later pieces would be
-   * done here.
+   * A worker stopped (out of memory, killed): the pieces it held are done again
+   * here from their copies, and so is every later piece. Nothing is lost; the run
+   * goes on at one thread's speed.
    */
-  private fallBack(slot: Slot): void {
-    if (!this.slots?.includes(slot) && slot.queued.size === 0) return;
+  private fallBack(slot: Slot, why: unknown): void {
+    if (this.slots === null || !this.slots.includes(slot)) {
+      // closed: whatever was still queued was given up by the runner
+      for (const p of slot.queued.values()) p.reject(new Error('the worker pool was closed'));
+      slot.queued.clear();
+      return;
+    }
+    if (!this.broken) {
+      const reason = why instanceof Error ? why.message : `exit code ${String(why)}`;
+      process.stderr.write(`recflow: warning: a worker thread stopped (${reason}); its pieces are done again on the main thread\n`);
+    }
     this.broken = true;
     const left = [...slot.queued.values()];
     slot.queued.clear();
-    for (const p of left) p.reject(new Error(`a worker thread stopped while processing a piece of ${p.task.source}`));
+    for (const p of left) {
+      const task: PieceTask = { ...p.task, bytes: p.copy, spare: undefined };
+      inline(task, this.alloc).then(p.resolve, p.reject);
+    }
+  }
+
+  /** A copy of a piece's bytes, in a buffer of its own (reused once the worker answers). */
+  private copyOf(bytes: Uint8Array): Buffer {
+    const i = this.copies.findIndex((b) => b.length >= bytes.length);
+    const buf = i === -1 ? Buffer.allocUnsafeSlow(Math.max(bytes.length, 96 * 1024)) : this.copies.splice(i, 1)[0]!;
+    buf.set(bytes);
+    return buf.subarray(0, bytes.length);
+  }
+
+  private reuse(copy: Buffer): void {
+    this.copies.push(Buffer.from(copy.buffer)); // the whole buffer (copies start at 0)
+    if (this.copies.length > 8) this.copies.shift();
   }
 }
 

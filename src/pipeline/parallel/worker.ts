@@ -16,9 +16,14 @@ function alloc(bytes: number): Buffer {
   return Buffer.allocUnsafeSlow(bytes);
 }
 
+// For tests only: the worker dies on its n-th piece, as if killed or out of memory.
+const dieAt = Number(process.env.RECFLOW_TEST_WORKER_DIES_AT ?? 0);
+let pieces = 0;
+
 const port = parentPort;
 if (port) {
   port.on('message', (task: PieceTask) => {
+    if (dieAt > 0 && ++pieces === dieAt) process.exit(70);
     if (task.spare) {
       for (const b of task.spare) spares.push(b);
       task.spare = undefined;
