@@ -68,8 +68,7 @@ function evaluate(spec: KindSpec, lenient: boolean): void {
 /** The output object: kind, known fields in table order, then non-missing extras in raw order. */
 function build(spec: KindSpec, raw: Fields): Fields {
   const out = spec.build(outVals);
-  const n = spec.fields.length;
-  for (let i = 0; i < n; i++) outVals[i] = undefined;
+  clearOut(spec);
   if (extraCount > 0) {
     const index = spec.index;
     for (const k in raw) {
@@ -99,23 +98,40 @@ export interface CheckResult {
   errors: RecordError[];
 }
 
-/** Validate and normalize one record as read (CSV row object or parsed JSON object). */
-export function checkRecord(raw: Fields, kindHint?: Kind): CheckResult {
+/** The errors of the last strictCheck: null when the record is valid. */
+let strictErrors: RecordError[] | null = null;
+
+/**
+ * The strict check shared by checkRecord, checkRecordJson and validateRecord: the
+ * kind (null: unknown), every field checked into outVals, the errors in strictErrors.
+ * outVals are left holding the values only when the record is valid (and a kind known).
+ */
+function strictCheck(raw: Fields, kindHint: Kind | undefined): Kind | null {
   const kind = detectKind(raw, kindHint);
   beginRecord(false);
   if (kind === null) {
     reportUnknownKind(raw);
-    return { kind: null, value: null, errors: takeErrors() ?? NO_ERRORS };
+    strictErrors = takeErrors() ?? NO_ERRORS;
+    return null;
   }
   const spec = specOf(kind);
   gather(spec, raw);
   evaluate(spec, false);
-  const errors = takeErrors();
-  if (errors !== null) {
-    for (let i = 0; i < spec.fields.length; i++) outVals[i] = undefined;
-    return { kind, value: null, errors };
-  }
-  return { kind, value: build(spec, raw), errors: NO_ERRORS };
+  strictErrors = takeErrors();
+  if (strictErrors !== null) clearOut(spec);
+  return kind;
+}
+
+function clearOut(spec: KindSpec): void {
+  for (let i = 0; i < spec.fields.length; i++) outVals[i] = undefined;
+}
+
+/** Validate and normalize one record as read (CSV row object or parsed JSON object). */
+export function checkRecord(raw: Fields, kindHint?: Kind): CheckResult {
+  const kind = strictCheck(raw, kindHint);
+  const errors = strictErrors;
+  if (kind === null || errors !== null) return { kind, value: null, errors: errors ?? NO_ERRORS };
+  return { kind, value: build(specOf(kind), raw), errors: NO_ERRORS };
 }
 
 /**
@@ -128,41 +144,23 @@ export function checkRecordJson(
   raw: Fields,
   kindHint?: Kind,
 ): { kind: Kind | null; json: string | null; errors: RecordError[] } {
-  const kind = detectKind(raw, kindHint);
-  beginRecord(false);
-  if (kind === null) {
-    reportUnknownKind(raw);
-    return { kind: null, json: null, errors: takeErrors() ?? NO_ERRORS };
-  }
+  const kind = strictCheck(raw, kindHint);
+  const errors = strictErrors;
+  if (kind === null || errors !== null) return { kind, json: null, errors: errors ?? NO_ERRORS };
   const spec = specOf(kind);
-  gather(spec, raw);
-  evaluate(spec, false);
-  const errors = takeErrors();
-  const n = spec.fields.length;
-  if (errors !== null) {
-    for (let i = 0; i < n; i++) outVals[i] = undefined;
-    return { kind, json: null, errors };
-  }
   const json =
     extraCount === 0 ? encodeKnown(kind === 'customer' ? CUSTOMER_JSON : INVENTORY_JSON, outVals, rawVals) : null;
   if (json === null) return { kind, json: JSON.stringify(build(spec, raw)), errors: NO_ERRORS };
-  for (let i = 0; i < n; i++) outVals[i] = undefined;
+  clearOut(spec);
   return { kind, json, errors: NO_ERRORS };
 }
 
 /** Validate only: the kind and every error; no output object is built. */
 export function validateRecord(raw: Fields, kindHint?: Kind): { kind: Kind | null; errors: RecordError[] } {
-  const kind = detectKind(raw, kindHint);
-  beginRecord(false);
-  if (kind === null) {
-    reportUnknownKind(raw);
-    return { kind: null, errors: takeErrors() ?? NO_ERRORS };
-  }
-  const spec = specOf(kind);
-  gather(spec, raw);
-  evaluate(spec, false);
-  for (let i = 0; i < spec.fields.length; i++) outVals[i] = undefined;
-  return { kind, errors: takeErrors() ?? NO_ERRORS };
+  const kind = strictCheck(raw, kindHint);
+  const errors = strictErrors;
+  if (kind !== null && errors === null) clearOut(specOf(kind));
+  return { kind, errors: errors ?? NO_ERRORS };
 }
 
 /**
