@@ -172,19 +172,17 @@ function cases(rows) {
     ['customers', f.ccsv, f.cjson],
     ['inventory', f.icsv, f.ijson],
   ]) {
-    if (opt.only.includes('csv')) {
-      add(`${label} CSV → NDJSON`, 'cat (floor)', `cat ${q(csv)}`);
-      if (HAVE_MLR) add(`${label} CSV → NDJSON`, 'miller', `mlr --icsv --ojsonl cat ${q(csv)}`, { miller: true });
-      if (opt.baseline) add(`${label} CSV → NDJSON`, 'recflow before', before(csv), { recflow: true });
-      if (opt.seq) add(`${label} CSV → NDJSON`, 'recflow, 1 thread', rf(csv), { env: seq, recflow: true });
-      add(`${label} CSV → NDJSON`, 'recflow', rf(csv), { recflow: true });
-    }
-    if (opt.only.includes('ndjson')) {
-      add(`${label} NDJSON → NDJSON`, 'cat (floor)', `cat ${q(json)}`);
-      if (HAVE_MLR) add(`${label} NDJSON → NDJSON`, 'miller', `mlr --ijsonl --ojsonl cat ${q(json)}`, { miller: true });
-      if (opt.baseline) add(`${label} NDJSON → NDJSON`, 'recflow before', before(json), { recflow: true });
-      if (opt.seq) add(`${label} NDJSON → NDJSON`, 'recflow, 1 thread', rf(json), { env: seq, recflow: true });
-      add(`${label} NDJSON → NDJSON`, 'recflow', rf(json), { recflow: true });
+    for (const [only, name, file, mlrIn] of [
+      ['csv', 'CSV', csv, '--icsv'],
+      ['ndjson', 'NDJSON', json, '--ijsonl'],
+    ]) {
+      if (!opt.only.includes(only)) continue;
+      const input = `${label} ${name} → NDJSON`;
+      add(input, 'cat (floor)', `cat ${q(file)}`);
+      if (HAVE_MLR) add(input, 'miller', `mlr ${mlrIn} --ojsonl cat ${q(file)}`, { miller: true });
+      if (opt.baseline) add(input, 'recflow before', before(file), { recflow: true });
+      if (opt.seq) add(input, 'recflow, 1 thread', rf(file), { env: seq, recflow: true });
+      add(input, 'recflow', rf(file), { recflow: true });
     }
   }
   if (opt.only.includes('gz')) {
