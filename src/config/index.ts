@@ -37,6 +37,7 @@ export async function prepareRun(cmd: Command, args: string[]): Promise<Prepared
   const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean }>();
   const plan = await planStages(run.stageRefs, {
     validate: opts.validate !== false,
+    dryRun: opts.dryRun === true, // user stage modules are parsed, not run
     warn: (m) => process.stderr.write(`recflow: warning: ${m}\n`),
   });
   if (opts.dryRun) {

@@ -61,9 +61,33 @@ export function checkOptions(def: StageDefinition, ref: StageRef, ctx: StageCont
   throw new RecflowError('config', lines.join('\n'));
 }
 
-async function build(ref: StageRef, warn: (m: string) => void): Promise<{ stage: Stage; options: Record<string, unknown> }> {
+interface Built {
+  stage: Stage;
+  options: Record<string, unknown>;
+  note?: string;
+}
+
+export const NOT_LOADED_NOTE = 'user stage (not loaded in dry run): it parses; its exports and options are checked by a real run';
+
+/** Stands in for a user stage a dry run did not load; a dry run never runs stages. */
+function notLoaded(name: string): Stage {
+  return {
+    name,
+    process: () => {
+      throw new Error(`stage ${name} was not loaded (dry run)`);
+    },
+  };
+}
+
+async function build(ref: StageRef, warn: (m: string) => void, dryRun: boolean): Promise<Built> {
   const ctx = contextFor(ref, warn);
-  if (isModulePath(ref.name)) return (await import('./user.js')).loadUserStage(ref.name, ref.options, ref.baseDir, ctx);
+  if (isModulePath(ref.name)) {
+    const user = await import('./user.js');
+    if (!dryRun) return user.loadUserStage(ref.name, ref.options, ref.baseDir, ctx);
+    // Importing the module would run its top-level code: a dry run only checks it parses.
+    user.checkUserStage(ref.name, ref.baseDir, ctx);
+    return { stage: notLoaded(ref.name), options: ref.options, note: NOT_LOADED_NOTE };
+  }
   const { BUILTIN_STAGES, findStage } = await import('./index.js');
   const def = findStage(ref.name);
   if (!def) {
@@ -80,10 +104,11 @@ async function build(ref: StageRef, warn: (m: string) => void): Promise<{ stage:
 
 const isContract = (name: string): boolean => name === 'validate' || name === 'normalize';
 
-export async function planStages(refs: StageRef[], o: { validate: boolean; warn: (m: string) => void }): Promise<PipelinePlan> {
+/** `dryRun`: user stage modules are checked, not imported (see NOT_LOADED_NOTE). */
+export async function planStages(refs: StageRef[], o: { validate: boolean; warn: (m: string) => void; dryRun?: boolean }): Promise<PipelinePlan> {
   const explicit = refs.some((r) => isContract(r.name));
-  const built: { name: string; stage: Stage; options: Record<string, unknown> }[] = [];
-  for (const ref of refs) built.push({ name: ref.name, ...(await build(ref, o.warn)) });
+  const built: ({ name: string } & Built)[] = [];
+  for (const ref of refs) built.push({ name: ref.name, ...(await build(ref, o.warn, o.dryRun === true)) });
   const stages: Stage[] = [];
   const described: PlannedStage[] = [];
   if (!explicit && o.validate) {
@@ -100,7 +125,7 @@ export async function planStages(refs: StageRef[], o: { validate: boolean; warn:
       continue;
     }
     stages.push(b.stage);
-    described.push({ name: b.name, options: b.options });
+    described.push({ name: b.name, options: b.options, ...(b.note ? { note: b.note } : {}) });
   }
   if (stages[0] !== contractStage && !isContract(built[0]?.name ?? '')) stages.unshift(kindOnlyStage);
   return { stages, described };

@@ -2,8 +2,10 @@
 // default or as `stage`) either a Stage object `{ name, process(records) }` or a
 // definition `{ name, options?, create(options, ctx) }` (options: a zod schema or
 // anything with safeParse). Every problem is a config error (exit 2) before any output.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// A stage module is trusted code: importing it runs it with recflow's rights, so
+// `--dry-run` never imports it (checkUserStage only parses it in a separate process).
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RecflowError } from '../errors.js';
@@ -20,25 +22,66 @@ function why(err: unknown): string {
   return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
+/** `node --check`: parses the module (ESM or CommonJS, as Node would take it) without running any of it. */
+function nodeCheck(path: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
+}
+
 /** Node 20 does not say where an ESM syntax error is; `node --check` does (only run on that failure path). */
 function syntaxWhere(path: string): string {
-  const res = spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
-  const line = /^(\S.*:\d+)$/m.exec(res.stderr ?? '')?.[1];
+  const line = /^(\S.*:\d+)$/m.exec(nodeCheck(path).stderr ?? '')?.[1];
   return line ? ` at ${line}` : '';
 }
 
-export async function loadUserStage(spec: string, opts: Record<string, unknown>, baseDir: string, ctx: StageContext): Promise<{ stage: Stage; options: Record<string, unknown> }> {
-  const fail = (reason: string, cause?: unknown): never => {
+const tsHint = (path: string): string => (/\.m?ts$/.test(path) ? ' (compile TypeScript stages to .js/.mjs first)' : '');
+
+type Fail = (reason: string, cause?: unknown) => never;
+
+function failer(spec: string, ctx: StageContext): Fail {
+  return (reason, cause) => {
     throw new RecflowError('config', `${ctx.where}: cannot load stage ${spec}: ${reason}; ${SHAPE}`, { cause });
   };
+}
+
+/** The module's absolute path, once it is known to be a readable file. */
+function locate(spec: string, baseDir: string, fail: Fail): string {
   const path = isAbsolute(spec) ? spec : resolve(baseDir, spec);
-  if (!existsSync(path)) fail(`file not found (${path})`);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return fail(`file not found (${path})`);
+  if (!st.isFile()) return fail(`it is not a file (${path})`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch (err) {
+    fail(`cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, err);
+  }
+  return path;
+}
+
+/**
+ * For --dry-run: the module is a readable file that parses, checked by a separate
+ * `node --check`, so none of its code runs (a stage module is code: importing it
+ * runs its top level). Its exports and options are checked only by a real run.
+ */
+export function checkUserStage(spec: string, baseDir: string, ctx: StageContext): void {
+  const fail = failer(spec, ctx);
+  const path = locate(spec, baseDir, fail);
+  const res = nodeCheck(path);
+  if (res.error) fail(`could not check it (${res.error.message})`, res.error);
+  if (res.status === 0) return;
+  const stderr = res.stderr ?? '';
+  const message = /^\w*Error(?: \[\w+\])?: (.+)$/m.exec(stderr)?.[1] ?? `node --check exited ${res.status ?? res.signal}`;
+  const where = /^(\S.*:\d+)$/m.exec(stderr)?.[1];
+  fail(`${message}${where ? ` at ${where}` : ''}${tsHint(path)}`);
+}
+
+export async function loadUserStage(spec: string, opts: Record<string, unknown>, baseDir: string, ctx: StageContext): Promise<{ stage: Stage; options: Record<string, unknown> }> {
+  const fail = failer(spec, ctx);
+  const path = locate(spec, baseDir, fail);
   let mod: Record<string, unknown> = {};
   try {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (err) {
-    const hint = /\.m?ts$/.test(path) ? ' (compile TypeScript stages to .js/.mjs first)' : '';
-    fail(why(err) + (err instanceof SyntaxError ? syntaxWhere(path) : '') + hint, err);
+    fail(why(err) + (err instanceof SyntaxError ? syntaxWhere(path) : '') + tsHint(path), err);
   }
   const c = (mod.default ?? mod.stage) as Record<string, unknown> | undefined;
   if (c === null || typeof c !== 'object') return fail('it has no default export and no `stage` export');
