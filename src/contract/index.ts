@@ -1,4 +1,4 @@
-// Public face of the record contract (/work/shared/spec/records.md wins over this file).
+// Public face of the record contract (docs/records.md says what users are promised; it wins over this file).
 //
 // Decisions where records.md is silent (also listed in the project docs):
 // - Value types. Text-like fields (ids, names, city, category, supplier, phone)
