@@ -1,5 +1,6 @@
 // Parses `kafka://host:port[,host:port]/topic[,topic]` addresses for the Kafka source and sink.
 import { RecflowError } from '../errors.js';
+import { redactAddress } from '../redact.js';
 
 export interface KafkaAddress {
   /** `host:port` strings as kafkajs wants them. */
@@ -24,7 +25,7 @@ export function parseKafkaAddress(address: string, opts: { allowKind?: boolean }
   const bad = (why: string): RecflowError =>
     new RecflowError(
       'usage',
-      `bad Kafka address '${address}': ${why} — expected kafka://host:port[,host:port]/topic${opts.allowKind ? '' : '[,topic]'}`,
+      `bad Kafka address '${redactAddress(address)}': ${why} — expected kafka://host:port[,host:port]/topic${opts.allowKind ? '' : '[,topic]'}`,
     );
   if (!isKafkaAddress(address)) throw bad('it must start with kafka://');
   const rest = address.slice('kafka://'.length);
@@ -35,6 +36,7 @@ export function parseKafkaAddress(address: string, opts: { allowKind?: boolean }
   const topicPart = rest.slice(slash + 1);
   if (hostPart === '') throw bad('no broker before the topic');
 
+  if (hostPart.includes('@')) throw bad('user names and passwords do not belong in the address; use RECFLOW_KAFKA_USERNAME and RECFLOW_KAFKA_PASSWORD(_FILE)');
   const brokers = hostPart.split(',').map((h) => parseBroker(h, bad));
   const topics = topicPart.split(',');
   if (opts.allowKind && topics.length > 1) throw bad('a sink writes to one topic (it may contain {kind})');

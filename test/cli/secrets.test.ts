@@ -1,0 +1,30 @@
+// Secrets in addresses never appear in messages, the summary or --dry-run output.
+import { describe, expect, it } from 'vitest';
+import { redactAddress } from '../../src/redact.js';
+import { runCli } from '../support/cli.js';
+
+describe('redactAddress', () => {
+  it.each([
+    ['kafka://user:s3cret@host:9092/t', 'kafka://<redacted>@host:9092/t'],
+    ['https://u:p@example.com/x?api_key=abc', 'https://<redacted>@example.com/x?<redacted>'],
+    ['http://127.0.0.1:8080/ingest', 'http://127.0.0.1:8080/ingest'],
+    ['https://example.com/x?token=abc#frag', 'https://example.com/x?<redacted>'],
+    ['data/customers.csv', 'data/customers.csv'],
+    ['weird?name.csv', 'weird?name.csv'],
+  ])('%s → %s', (input, shown) => {
+    expect(redactAddress(input)).toBe(shown);
+  });
+});
+
+describe('secrets in Kafka addresses', () => {
+  it.each([
+    [['fixtures/customers.csv', '--to', 'kafka://loader:s3cret@broker:9092/t']],
+    [['kafka://loader:s3cret@broker:9092/t', '--group', 'g']],
+    [['kafka://broker:9092/t?password=s3cret', '--group', 'g']],
+  ])('%j is refused without echoing the password', async (args) => {
+    const res = await runCli(['run', ...args, '-q']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/bad Kafka address/);
+    expect(res.stderr + res.stdout).not.toContain('s3cret');
+  });
+});
