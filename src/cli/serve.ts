@@ -1,9 +1,9 @@
 // `recflow serve`: a local analytics endpoint for demos and tests (see docs/http.md).
-import { readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { Command } from 'commander';
 import { RecflowError } from '../errors.js';
 import { startServer, type ServeOptions } from '../serve/server.js';
-import { parseSize } from '../sinks/http/options.js';
+import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
 
 const usage = (message: string): RecflowError => new RecflowError('usage', message);
 
@@ -13,8 +13,8 @@ export function serveCommand(): Command {
     .option('--port <port>', 'port to listen on, 0 for a free one (default: 8080)')
     .option('--host <host>', 'address to bind (default: 127.0.0.1)')
     .option('--out <file>', 'append received records to this NDJSON file')
-    .option('--token <token>', 'require this bearer token (better: RECFLOW_SERVE_TOKEN or --token-file)')
-    .option('--token-file <path>', 'file holding the bearer token to require')
+    .option('--token <token>', 'require this bearer token on POST and /stats (shows in ps: better RECFLOW_SERVE_TOKEN or --token-file)')
+    .option('--token-file <path>', 'file holding the bearer token to require (else RECFLOW_SERVE_TOKEN)')
     .option('--keys-file <path>', 'remember taken Idempotency-Keys in this file, across restarts')
     .option('--fail-rate <share>', 'share of requests answered 503, 0..1 (default: 0)')
     .option('--throttle-rate <share>', 'share of requests answered 429 with Retry-After, 0..1 (default: 0)')
@@ -66,19 +66,27 @@ function int(v: unknown, flag: string, min: number, max: number): number {
   return n;
 }
 
+/**
+ * --token or --token-file (not both), else RECFLOW_SERVE_TOKEN: a flag wins over the
+ * environment as everywhere in recflow. The file or the environment keeps the token out
+ * of `ps`. Checked as the sink checks its token; never echoed.
+ */
 function serveToken(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
-  if (typeof raw.tokenFile === 'string') {
-    let token: string;
-    try {
-      token = readFileSync(raw.tokenFile, 'utf8').trim();
-    } catch (err) {
-      throw new RecflowError('config', `cannot read --token-file ${raw.tokenFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    if (token === '') throw new RecflowError('config', `--token-file ${raw.tokenFile} is empty`);
-    return token;
-  }
-  if (typeof raw.token === 'string' && raw.token !== '') return raw.token;
-  return env.RECFLOW_SERVE_TOKEN?.trim() || undefined;
+  const flag = typeof raw.token === 'string' ? raw.token : undefined;
+  const file = typeof raw.tokenFile === 'string' ? raw.tokenFile : undefined;
+  if (flag !== undefined && file !== undefined) throw usage('give the token once: --token or --token-file, not both');
+  if (file !== undefined) return readTokenFile(file);
+  if (flag !== undefined) return checkToken(flag.trim(), '--token');
+  const v = env.RECFLOW_SERVE_TOKEN;
+  return v === undefined ? undefined : checkToken(v.trim(), 'RECFLOW_SERVE_TOKEN');
+}
+
+/** Loopback addresses reach this machine only; anything else (0.0.0.0, ::, a name) may be reachable from others. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIPv4(v4) && v4.startsWith('127.');
 }
 
 /** Serves until SIGINT/SIGTERM, then drains and stops with 130/143 as the CLI contract says. */
@@ -97,6 +105,9 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
     opts.dropRate && `drop ${opts.dropRate}`,
     opts.latencyMs && `latency ${opts.latencyMs} ms`,
   ].filter(Boolean);
+  if (opts.token === undefined && !isLoopback(opts.host)) {
+    say(`recflow serve: warning: --host ${opts.host} is not a loopback address and no token is set: anyone who can reach it can post records and read /stats; set RECFLOW_SERVE_TOKEN or --token-file`);
+  }
   if (faults.length > 0) say(`recflow serve: injecting faults (${faults.join(', ')}; seed ${opts.seed})`);
   // Last, so that whoever waits for this line finds everything above it printed.
   say(`recflow serve listening on ${server.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);

@@ -84,7 +84,11 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const { opts, stats } = ctx;
   const path = (req.url ?? '/').split('?')[0];
   if (req.method === 'GET' && path === '/health') return reply(res, 200, { status: 'ok' });
-  if (req.method === 'GET' && path === '/stats') return reply(res, 200, stats.snapshot());
+  // /stats tells what was received (counts by kind, rates): with a token set, it needs it too.
+  if (req.method === 'GET' && path === '/stats') {
+    if (!allowed(ctx, req)) return unauthorized(res, stats);
+    return reply(res, 200, stats.snapshot());
+  }
   if (req.method !== 'POST' || path === '/health' || path === '/stats') {
     stats.refused.notFound++;
     req.resume();
@@ -92,10 +96,9 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   }
   stats.enter();
   try {
-    if (opts.token !== undefined && !authorized(req.headers.authorization, opts.token)) {
-      stats.refused.unauthorized++;
+    if (!allowed(ctx, req)) {
       await readBody(req, opts.maxBodyBytes).catch(() => undefined);
-      return reply(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
+      return unauthorized(res, stats);
     }
     const keyHeader = req.headers['idempotency-key'];
     const key = typeof keyHeader === 'string' && keyHeader !== '' ? keyHeader : undefined;
@@ -146,6 +149,14 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   } finally {
     stats.leave();
   }
+}
+
+const allowed = (ctx: HandlerContext, req: IncomingMessage): boolean =>
+  ctx.opts.token === undefined || authorized(req.headers.authorization, ctx.opts.token);
+
+function unauthorized(res: ServerResponse, stats: ServeStats): void {
+  stats.refused.unauthorized++;
+  reply(res, 401, { error: 'missing or wrong bearer token' }, { 'www-authenticate': 'Bearer' });
 }
 
 function authorized(header: string | undefined, token: string): boolean {

@@ -1,5 +1,6 @@
 // Start `recflow serve` as a child on a free port, talk to it, stop it after.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Rec, Sink } from '../../src/pipeline/types.js';
 import { createHttpSink } from '../../src/sinks/http/index.js';
 import { collect, runCli, spawnCli, type CliOptions, type CliResult } from './cli.js';
@@ -56,7 +57,12 @@ export async function startServe(args: string[] = [], opts: CliOptions = {}): Pr
     port: Number(new URL(url).port),
     child,
     stderr: () => err,
-    stats: async () => (await (await fetch(`${url}/stats`)).json()) as ServeStatsJson,
+    stats: async () => {
+      // /stats needs the token when the receiver has one
+      const token = serveTokenOf(args, opts.env ?? {});
+      const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+      return (await (await fetch(`${url}/stats`, { headers })).json()) as ServeStatsJson;
+    },
     stop: (signal = 'SIGTERM') => {
       if (!stopped) {
         if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -65,6 +71,18 @@ export async function startServe(args: string[] = [], opts: CliOptions = {}): Pr
       return stopped;
     },
   };
+}
+
+/** The token `recflow serve` was started with: --token, --token-file, else RECFLOW_SERVE_TOKEN. */
+function serveTokenOf(args: string[], env: Record<string, string | undefined>): string | undefined {
+  const after = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const file = after('--token-file');
+  if (file !== undefined) return readFileSync(file, 'utf8').trim();
+  const fromEnv = 'RECFLOW_SERVE_TOKEN' in env ? env.RECFLOW_SERVE_TOKEN : process.env.RECFLOW_SERVE_TOKEN;
+  return (after('--token') ?? fromEnv)?.trim();
 }
 
 export interface SeenRequest {

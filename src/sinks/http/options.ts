@@ -149,6 +149,10 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Set by the sink itself, or a secret that belongs in RECFLOW_HTTP_TOKEN, not in argv.
 const RESERVED_HEADERS = ['authorization', 'content-length', 'content-encoding', 'idempotency-key', 'host', 'transfer-encoding', 'connection'];
 
+// Field values may hold tabs and bytes >= 0x80 (RFC 9110), never other control characters:
+// CR/LF would split the request, and the rest make every try fail as if it were transient.
+const BAD_HEADER_VALUE = /[\x00-\x08\x0a-\x1f\x7f]|[^\x00-\xff]/;
+
 export function parseHeaders(v: unknown): Record<string, string> {
   const entries: string[] = v === undefined || v === null ? [] : Array.isArray(v) ? v.map(String) : typeof v === 'object' ? Object.entries(v).map(([k, val]) => `${k}: ${String(val)}`) : [String(v)];
   const out: Record<string, string> = {};
@@ -156,7 +160,9 @@ export function parseHeaders(v: unknown): Record<string, string> {
     const at = entry.indexOf(':');
     const name = at > 0 ? entry.slice(0, at).trim() : '';
     const value = at > 0 ? entry.slice(at + 1).trim() : '';
-    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw usage(`--header takes 'Name: value', got '${entry}'`);
+    if (!HEADER_NAME.test(name)) throw usage(`--header takes 'Name: value', got '${entry}'`);
+    // The value is not shown: headers such as X-Api-Key hold secrets.
+    if (BAD_HEADER_VALUE.test(value)) throw usage(`--header ${name}: the value holds a control character (CR, LF or another) or a character beyond U+00FF; give it on one line of plain text`);
     if (RESERVED_HEADERS.includes(name.toLowerCase())) {
       const hint = name.toLowerCase() === 'authorization' ? ': put the token in RECFLOW_HTTP_TOKEN or --token-file' : ': the HTTP sink sets it';
       throw usage(`--header cannot set ${name}${hint}`);
@@ -166,26 +172,44 @@ export function parseHeaders(v: unknown): Record<string, string> {
   return out;
 }
 
-/** The token from --token-file, else RECFLOW_HTTP_TOKEN; never echoed in messages. */
+/**
+ * A bearer token is printable ASCII without spaces (RFC 6750 is stricter still). Anything
+ * else is refused up front, naming where it came from (`from`) and never showing it:
+ * sent as is, it would make every try fail (as if transient) or be refused as wrong.
+ */
+export function checkToken(token: string, from: string): string {
+  if (token === '') throw new RecflowError('config', `the token in ${from} is empty: it should hold the bearer token`);
+  if (/[\x00-\x20\x7f]/.test(token)) {
+    throw new RecflowError('config', `the token in ${from} holds whitespace or control characters`);
+  }
+  if (/[^\x21-\x7e]/.test(token)) {
+    throw new RecflowError('config', `the token in ${from} holds a character that is not printable ASCII`);
+  }
+  return token;
+}
+
+/** A token file's text, trimmed (a trailing newline is normal), then checked. */
+export function readTokenFile(path: string, flag = '--token-file'): string {
+  const from = `${flag} ${path}`;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new RecflowError('config', `cannot read ${from} (${code}): give a readable file holding the bearer token`);
+  }
+  return checkToken(text.trim(), from);
+}
+
+/** The token from --token-file, else RECFLOW_HTTP_TOKEN (set but empty is an error); never echoed in messages. */
 export function readToken(opts: Record<string, unknown>, env: NodeJS.ProcessEnv): string | undefined {
   const file = opts.tokenFile;
-  let token: string | undefined;
-  let from: string;
-  if (typeof file === 'string' && file !== '') {
-    from = `--token-file ${file}`;
-    try {
-      token = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new RecflowError('config', `cannot read ${from} (${code}): give a readable file holding the bearer token`);
-    }
-    if (token === '') throw new RecflowError('config', `${from} is empty: it should hold the bearer token`);
-  } else {
-    from = 'RECFLOW_HTTP_TOKEN';
-    token = env.RECFLOW_HTTP_TOKEN?.trim() || undefined;
-  }
-  if (token !== undefined && /[\s\0]/.test(token)) throw new RecflowError('config', `the token in ${from} holds whitespace or control characters`);
-  return token;
+  if (typeof file === 'string' && file !== '') return readTokenFile(file);
+  const v = env.RECFLOW_HTTP_TOKEN;
+  if (v === undefined) return undefined;
+  // Set but empty is most often a failed `$(cat file)`: say so rather than send no token.
+  if (v.trim() === '') throw new RecflowError('config', 'the token in RECFLOW_HTTP_TOKEN is empty: give the bearer token, or unset the variable to send none');
+  return checkToken(v.trim(), 'RECFLOW_HTTP_TOKEN');
 }
 
 export function parseUrl(address: string): URL {
