@@ -1,6 +1,7 @@
 // `run --dry-run`: the resolved pipeline, printed in the shape of a config file
 // (so it can be saved and reused), with where each value came from. Checks
-// sources exist and stages build, reads no data, writes nothing, never prints secrets.
+// sources exist and stages build (user stage modules only parse: they are not run);
+// reads no data, writes nothing, never prints secrets.
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { glob, isDynamicPattern } from 'tinyglobby';
