@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { RecflowError, exitCodeFor } from '../errors.js';
 import { paintFor } from './common.js';
 import { generateCommand } from './generate.js';
+import { peekCommand } from './peek.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { stagesCommand } from './stages.js';
@@ -17,6 +18,7 @@ export function program(): Command {
   prog.addCommand(validateCommand());
   prog.addCommand(generateCommand());
   prog.addCommand(serveCommand());
+  prog.addCommand(peekCommand());
   prog.addCommand(stagesCommand());
   configure(prog);
   return prog;

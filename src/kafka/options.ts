@@ -44,7 +44,7 @@ export const KAFKA_DEFAULTS = {
 
 /** Adds the Kafka flags to `run`. Defaults live in parseKafkaOptions so env can fill unset flags. */
 export function addKafkaOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .addOption(new Option('--group <name>', 'Kafka source: consumer group (default "recflow"; env RECFLOW_KAFKA_GROUP)'))
     .addOption(
       new Option('--from-beginning', 'Kafka source: with no committed offset, start at the oldest message (default)')
@@ -55,7 +55,23 @@ export function addKafkaOptions(cmd: Command): Command {
       new Option('--until <condition>', 'Kafka source, batch mode: "caught-up" stops at the end offsets that stood at start, then commits and exits 0'),
     )
     .addOption(new Option('--max-records <n>', 'Kafka source, batch mode: stop after n messages, commit, exit 0'))
-    .addOption(new Option('--max-duration <duration>', 'Kafka source, batch mode: stop after this long (e.g. 90s, 5m, 1h), commit, exit 0'))
+    .addOption(new Option('--max-duration <duration>', 'Kafka source, batch mode: stop after this long (e.g. 90s, 5m, 1h), commit, exit 0'));
+  addKafkaClientOptions(cmd);
+  return cmd
+    .addOption(
+      new Option('--kafka-max-wait <duration>', 'Kafka source: longest a fetch waits for new messages (default 1s; env RECFLOW_KAFKA_MAX_WAIT)'),
+    )
+    .addOption(
+      new Option('--kafka-session-timeout <duration>', 'Kafka source: group session timeout; a killed member\'s partitions move on after it (default 30s; env RECFLOW_KAFKA_SESSION_TIMEOUT)'),
+    )
+    .addOption(
+      new Option('--kafka-batch <n>', 'Kafka source: most records per batch, i.e. per offset commit (default 500; env RECFLOW_KAFKA_BATCH)'),
+    );
+}
+
+/** The flags every Kafka client takes: identity, TLS, SASL, time bound (run and peek). */
+export function addKafkaClientOptions(cmd: Command): Command {
+  return cmd
     .addOption(new Option('--kafka-client-id <id>', 'Kafka: client id shown in broker logs (default "recflow"; env RECFLOW_KAFKA_CLIENT_ID)'))
     .addOption(
       new Option('--kafka-sasl-mechanism <mechanism>', 'Kafka: SASL mechanism (env RECFLOW_KAFKA_SASL_MECHANISM)').choices(MECHANISMS),
@@ -68,15 +84,6 @@ export function addKafkaOptions(cmd: Command): Command {
     .addOption(new Option('--kafka-ca <file>', 'Kafka: PEM file of CA certificates to trust; implies --kafka-ssl (env RECFLOW_KAFKA_CA)'))
     .addOption(
       new Option('--kafka-timeout <duration>', 'Kafka: fail (exit 3) when brokers stay unreachable this long (default 30s; env RECFLOW_KAFKA_TIMEOUT)'),
-    )
-    .addOption(
-      new Option('--kafka-max-wait <duration>', 'Kafka source: longest a fetch waits for new messages (default 1s; env RECFLOW_KAFKA_MAX_WAIT)'),
-    )
-    .addOption(
-      new Option('--kafka-session-timeout <duration>', 'Kafka source: group session timeout; a killed member\'s partitions move on after it (default 30s; env RECFLOW_KAFKA_SESSION_TIMEOUT)'),
-    )
-    .addOption(
-      new Option('--kafka-batch <n>', 'Kafka source: most records per batch, i.e. per offset commit (default 500; env RECFLOW_KAFKA_BATCH)'),
     );
 }
 

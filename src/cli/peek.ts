@@ -1,0 +1,117 @@
+// `recflow peek kafka://host:port/topic`: a quick look at a topic that joins no group and
+// commits nothing (kcat -C's job), optionally with each message checked by the contract.
+import { Command, InvalidArgumentError } from 'commander';
+import { checkRecord } from '../contract/index.js';
+import { RecflowError } from '../errors.js';
+import { parseKafkaAddress } from '../kafka/address.js';
+import { createKafkaClient, describeKafkaError } from '../kafka/client.js';
+import { addKafkaClientOptions, parseKafkaOptions } from '../kafka/options.js';
+import { peek, type PeekedMessage, type StartAt } from '../kafka/peek.js';
+import type { Kind } from '../pipeline/types.js';
+import { intOption } from './common.js';
+
+interface PeekOptions {
+  partition?: number[];
+  offset: string;
+  fromTime?: number;
+  count?: number;
+  show?: string;
+  validate?: boolean;
+  kind?: Kind;
+}
+
+export function peekCommand(): Command {
+  const cmd = new Command('peek')
+    .description('print messages of a Kafka topic without a consumer group and without committing anything')
+    .argument('<address>', 'kafka://host:port[,host:port]/topic')
+    .option('--partition <p>', 'read only this partition (repeatable; default: all)', (v: string, prev: number[] | undefined) => [...(prev ?? []), intOption(0)(v)])
+    .option('--offset <where>', "where each partition starts: 'beginning', 'end', an offset N, or -N for the last N messages", 'beginning')
+    .option('--from-time <iso>', 'start each partition at the first message at or after this time (ISO 8601)', parseTime)
+    .option('--count <n>', 'stop after n messages in all (default: at the end offsets that stood at the start)', intOption(1))
+    .option('--show <what>', "'value' (default: the message value, one a line) or 'meta' (one JSON object a line with key, partition, offset, timestamp, headers)")
+    .option('--validate', 'check each message against the contract: one JSON object a line with "valid" and the error codes')
+    .option('--kind <kind>', "with --validate: treat every message as this kind: 'customer' or 'inventory'", (v) => {
+      if (v !== 'customer' && v !== 'inventory') throw new InvalidArgumentError("expected 'customer' or 'inventory'.");
+      return v;
+    })
+    .option('--debug', 'log every Kafka request kafkajs makes (stderr)');
+  addKafkaClientOptions(cmd);
+  cmd.action(async (address: string, opts: PeekOptions & Record<string, unknown>) => {
+    if (opts.show !== undefined && opts.show !== 'value' && opts.show !== 'meta') {
+      throw new RecflowError('usage', `--show '${opts.show}' is not known: use 'value' or 'meta'`);
+    }
+    if (opts.fromTime !== undefined && opts.offset !== 'beginning') throw new RecflowError('usage', '--from-time and --offset exclude each other: give one');
+    const { brokers, topics } = parseKafkaAddress(address);
+    if (topics.length !== 1) throw new RecflowError('usage', `peek reads one topic; '${address}' names ${topics.length}`);
+    const kopts = parseKafkaOptions(opts);
+    const start: StartAt = opts.fromTime !== undefined ? { at: 'time', ms: opts.fromTime } : parseOffset(opts.offset);
+    const kafka = createKafkaClient(brokers, kopts, { log: (m) => process.stderr.write(`recflow: ${m}\n`), debug: Boolean(opts.debug) });
+    let stop = false;
+    const onSignal = (): void => void (stop = true);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const line = lineFor(opts);
+    let n = 0;
+    try {
+      n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, (m) => process.stdout.write(line(m) + '\n'), () => stop);
+    } catch (err) {
+      if (err instanceof RecflowError) throw err;
+      throw new RecflowError('source', describeKafkaError(err, brokers, `read ${topics[0]}`), { cause: err });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    process.stderr.write(`recflow peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed\n`);
+  });
+  return cmd;
+}
+
+function parseTime(v: string): number {
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO 8601 time, e.g. 2026-12-01T08:00:00Z.');
+  return ms;
+}
+
+function parseOffset(v: string): StartAt {
+  if (v === 'beginning') return { at: 'beginning' };
+  if (v === 'end') return { at: 'end' };
+  if (/^\d+$/.test(v)) return { at: 'offset', offset: BigInt(v) };
+  if (/^-\d+$/.test(v) && v !== '-0') return { at: 'last', count: BigInt(v.slice(1)) };
+  throw new RecflowError('usage', `--offset '${v}' is not known: use beginning, end, an offset N, or -N for the last N messages`);
+}
+
+/** How one message is printed: its value as text, or a JSON object with what was asked for. */
+function lineFor(opts: PeekOptions): (m: PeekedMessage) => string {
+  const meta = opts.show === 'meta';
+  if (!meta && !opts.validate) return (m) => (m.value === null ? '' : m.value.toString('utf8'));
+  return (m) => {
+    const text = m.value === null ? null : m.value.toString('utf8');
+    const out: Record<string, unknown> = meta
+      ? { partition: m.partition, offset: m.offset, timestamp: new Date(Number(m.timestamp)).toISOString(), key: m.key?.toString('utf8') ?? null, headers: m.headers }
+      : { partition: m.partition, offset: m.offset };
+    if (opts.validate) Object.assign(out, verdict(text, opts.kind ?? headerKind(m.headers.kind)));
+    out.value = parsed(text);
+    return JSON.stringify(out);
+  };
+}
+
+function parsed(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function verdict(text: string | null, kind: Kind | undefined): { valid: boolean; kind: Kind | null; codes: string[] } {
+  const value = parsed(text);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { valid: false, kind: null, codes: ['parse_error'] };
+  const res = checkRecord(value as Record<string, unknown>, kind);
+  return { valid: res.errors.length === 0, kind: res.kind, codes: res.errors.map((e) => e.code) };
+}
+
+function headerKind(h: string | string[] | undefined): Kind | undefined {
+  const v = (Array.isArray(h) ? h[0] : h)?.trim().toLowerCase();
+  return v === 'customer' || v === 'inventory' ? v : undefined;
+}
