@@ -26,7 +26,7 @@ export interface PlanRequest {
   inputs: readonly string[];
   /** Outputs; undefined entries (an option not given) are skipped. */
   outputs: readonly (OutputRequest | undefined)[];
-  /** The kinds a `{kind}` sink is planned for (default: customer, inventory). */
+  /** The kinds a `{kind}` sink is planned for (default: customer, inventory, unknown, as the file sink writes). */
   kinds?: readonly string[];
   /** Refuse to replace an existing file. */
   noClobber?: boolean;
@@ -59,7 +59,7 @@ export interface OutputPlan {
   pathFor(kind: string): string;
 }
 
-const DEFAULT_KINDS = ['customer', 'inventory'] as const;
+const DEFAULT_KINDS = ['customer', 'inventory', 'unknown'] as const;
 
 /** What a path will be once written: the file it lands in and the key it is compared by. */
 interface Identity {
@@ -159,6 +159,7 @@ class Taken {
   private readonly byKey = new Map<string, { label: string; input: boolean }>();
 
   addInput(name: string): void {
+    if (name === '-' || schemeOf(name) !== null) return; // stdin, kafka
     const st = statOrNull(name);
     if (st?.isFile()) this.byKey.set(`${st.dev}:${st.ino}`, { label: name, input: true });
   }

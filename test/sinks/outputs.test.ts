@@ -228,8 +228,20 @@ describe('planOutputs: identity', () => {
     expect(p.path('--to')).toBe(join(d, 'out', '2026-01-02', '{kind}.ndjson.gz'));
     expect(p.path('--summary-json')).toBe('-');
     expect(p.path('--report-json')).toBeUndefined();
-    expect(p.files.map((f) => f.kind ?? f.arg)).toEqual(['customer', 'inventory', '--dlq', '--summary-json']);
+    expect(p.files.map((f) => f.kind ?? f.arg)).toEqual(['customer', 'inventory', 'unknown', '--dlq', '--summary-json']);
     expect(existsSync(join(d, 'out', '2026-01-02'))).toBe(true); // mkdir -p
+  });
+
+  it("the input '-' is stdin, not a file named - in the cwd", () => {
+    const d = fresh();
+    const cwd = process.cwd();
+    process.chdir(d);
+    try {
+      writeFileSync('-', 'old');
+      expect(() => plan({ inputs: ['-'], outputs: [{ arg: '--dlq', path: './-' }] })).not.toThrow();
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('an unsplit sink has one path whatever the kind', () => {
@@ -247,7 +259,7 @@ describe('planOutputs: identity', () => {
         { arg: '--dlq', path: join(d, 'supplier.ndjson') },
       ],
     });
-    expect(p.pathFor('unknown')).toBe(join(d, 'unknown.ndjson'));
+    expect(p.pathFor('supplies')).toBe(join(d, 'supplies.ndjson'));
     for (const [kind, why] of [['../../etc/x', /not a plain name/], ['supplier', /same file/]] as const) {
       try {
         p.pathFor(kind);
