@@ -1,0 +1,97 @@
+// Output formats of the file and stdout sinks: which one a run writes (from
+// --output-format or the file extension) and one encoder per output file.
+// NDJSON stays the plain fast path; CSV/TSV/JSON only change how text is made.
+import { RecflowError } from '../../errors.js';
+import type { Fields, Kind } from '../../pipeline/types.js';
+import { DelimitedEncoder } from './csv.js';
+import { JsonArrayEncoder, NdjsonEncoder } from './json.js';
+
+export const OUTPUT_FORMATS = ['ndjson', 'csv', 'tsv', 'json'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** A record as the sinks hold it (a Rec): only its current value is written. */
+export interface Valued {
+  readonly value: Fields;
+}
+
+/** Turns records into the text of one output (one file, or stdout), in order. */
+export interface RecordEncoder {
+  /** The text for these records (plus what goes before the first one: a header, `[`). */
+  encode(records: readonly Valued[]): string;
+  /** What closes the output (`]` for JSON, the header of an empty CSV); '' if nothing. */
+  end(): string;
+}
+
+/** commander parser for --output-format. */
+export function parseOutputFormat(value: string): OutputFormat {
+  const v = value.trim().toLowerCase();
+  if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
+  throw new RecflowError('usage', `--output-format ${JSON.stringify(value)}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
+}
+
+/** The format a path implies by its extension (after an optional `.gz`), or null. */
+export function formatOfPath(path: string): OutputFormat | null {
+  const name = path.toLowerCase().replace(/\.gz$/, '');
+  if (name.endsWith('.ndjson') || name.endsWith('.jsonl')) return 'ndjson';
+  if (name.endsWith('.csv')) return 'csv';
+  if (name.endsWith('.tsv')) return 'tsv';
+  if (name.endsWith('.json')) return 'json';
+  return null;
+}
+
+export interface OutputChoice {
+  format: OutputFormat;
+  /** The one kind a single CSV/TSV output holds (from --kind), when known. */
+  kind?: Kind;
+}
+
+/**
+ * What `--to <address>` writes, checked before any output exists (RecflowError
+ * 'usage', exit 2). `address` is '-' for stdout. CSV and TSV have one header per
+ * output, so records of both kinds need one output per kind: `{kind}` in the path,
+ * or --kind to say the input holds one kind.
+ */
+export function outputChoice(address: string, opts: Record<string, unknown>): OutputChoice {
+  const given = opts.outputFormat === undefined ? undefined : parseOutputFormat(String(opts.outputFormat));
+  const format = given ?? (address === '-' ? 'ndjson' : (formatOfPath(address) ?? 'ndjson'));
+  const kind = opts.kind === 'customer' || opts.kind === 'inventory' ? opts.kind : undefined;
+  const split = address !== '-' && address.includes('{kind}');
+  if ((format === 'csv' || format === 'tsv') && !split && !kind) {
+    const where = address === '-' ? 'stdout' : address;
+    const example = address === '-' ? `--to 'out-{kind}.${format}'` : `--to '${withKind(address)}'`;
+    throw new RecflowError(
+      'usage',
+      `${where}: ${format.toUpperCase()} output has one header, so it holds one kind of record; ` +
+        `give --kind customer|inventory when the input holds one kind, or put {kind} in the path for one file per kind (${example})`,
+    );
+  }
+  return kind ? { format, kind } : { format };
+}
+
+/** `out.csv.gz` → `out-{kind}.csv.gz` (for the message above). */
+function withKind(path: string): string {
+  const m = /^(.*?)((?:\.[a-z0-9]+)?(?:\.gz)?)$/i.exec(path);
+  return m ? `${m[1]}-{kind}${m[2]}` : `${path}-{kind}`;
+}
+
+/**
+ * A fresh encoder for one output. `kind` is the output's kind when known (the
+ * `{kind}` of a split file, or --kind); `label` names it in warnings.
+ */
+export function makeEncoder(
+  format: OutputFormat,
+  kind: string | undefined,
+  label: string,
+  warn: (message: string) => void = (m) => process.stderr.write(`recflow: warning: ${m}\n`),
+): RecordEncoder {
+  switch (format) {
+    case 'ndjson':
+      return new NdjsonEncoder();
+    case 'json':
+      return new JsonArrayEncoder();
+    case 'csv':
+      return new DelimitedEncoder(',', kind, label, warn);
+    case 'tsv':
+      return new DelimitedEncoder('\t', kind, label, warn);
+  }
+}
