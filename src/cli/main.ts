@@ -1,6 +1,7 @@
 // Entry point: builds the program, maps errors to exit statuses and one-line messages.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { RecflowError, exitCodeFor } from '../errors.js';
+import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { paintFor } from './common.js';
 import { generateCommand } from './generate.js';
 import { peekCommand } from './peek.js';
@@ -13,7 +14,12 @@ export function program(): Command {
   const prog = new Command('recflow')
     .description('batch and stream integration for customer and inventory records')
     .version('0.1.0')
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .addOption(
+      new Option('--log-format <format>', "stderr as 'text' (default) or 'json': one object a line (time, level, message, fields) for log shippers; no colour, no bar")
+        .choices(['text', 'json'])
+        .env('RECFLOW_LOG_FORMAT'),
+    );
   prog.addCommand(runCommand());
   prog.addCommand(validateCommand());
   prog.addCommand(generateCommand());
@@ -28,13 +34,18 @@ export function program(): Command {
 function configure(cmd: Command): void {
   cmd.exitOverride();
   cmd.configureOutput({
-    outputError: (str, write) => write(`recflow: ${str.replace(/^error: /, '').trim()} (see 'recflow ${cmd.name() === 'recflow' ? '' : cmd.name() + ' '}--help')\n`),
+    outputError: (str, write) => {
+      const message = `${str.replace(/^error: /, '').trim()} (see 'recflow ${cmd.name() === 'recflow' ? '' : cmd.name() + ' '}--help')`;
+      if (logFormat() === 'json') log('error', message);
+      else write(`recflow: ${message}\n`);
+    },
   });
   for (const sub of cmd.commands) configure(sub);
 }
 
 export async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug') || Boolean(process.env.RECFLOW_DEBUG);
+  setLogFormat(logFormatFrom(argv, process.env));
   // `recflow ... | head`: the reader left; stop quietly like other Unix tools.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
@@ -53,12 +64,11 @@ function report(err: unknown, debug: boolean): number {
   }
   const red = paintFor(process.stderr).red;
   if (err instanceof RecflowError) {
-    process.stderr.write(`recflow: ${red('error:')} ${err.message}\n`);
-    if (debug && err.stack) process.stderr.write(err.stack + '\n');
+    log('error', err.message, { code: err.code, ...(debug ? { stack: err.stack } : {}) }, `recflow: ${red('error:')} ${err.message}\n${debug && err.stack ? err.stack + '\n' : ''}`);
     return exitCodeFor(err);
   }
   const e = err as Error;
-  process.stderr.write(`recflow: ${red('internal error:')} ${e?.message ?? String(err)}${debug ? '' : ' (run with --debug for details)'}\n`);
-  if (debug && e?.stack) process.stderr.write(e.stack + '\n');
+  const text = `recflow: ${red('internal error:')} ${e?.message ?? String(err)}${debug ? '' : ' (run with --debug for details)'}\n`;
+  log('error', `internal error: ${e?.message ?? String(err)}`, debug ? { stack: e?.stack } : undefined, text + (debug && e?.stack ? e.stack + '\n' : ''));
   return 3;
 }
