@@ -1,6 +1,7 @@
 // Retry with exponential back-off and full jitter, shared by sinks that talk to a remote.
 // The attempt function says what happened; this loop decides whether and when to try again.
 import type { CircuitBreaker } from './breaker.js';
+import { SystemClock, type Clock } from './clock.js';
 
 export interface BackoffPolicy {
   /** Delay bound of the first retry; doubles each retry. */
@@ -27,10 +28,15 @@ export interface RetryOptions {
   /** Give up when the next try would start later than this after the first. */
   maxTimeMs: number;
   breaker?: CircuitBreaker;
-  /** Aborting stops waiting at once and gives up with the signal's reason. */
+  /**
+   * Aborting stops every wait (back-off, breaker) at once and gives up with the
+   * signal's reason; no retry starts after it. A first try still goes while the
+   * breaker is closed (an interrupted run sends what it holds, once).
+   */
   signal?: AbortSignal;
   onRetry?: (info: { retry: number; delayMs: number; error: Error }) => void;
   random?: () => number;
+  clock?: Clock;
 }
 
 /** Thrown when retrying ends without a value. */
@@ -46,51 +52,71 @@ export class GaveUp extends Error {
   }
 }
 
+const defaultClock = new SystemClock();
+
+/**
+ * Every wait here is a live timer or a promise an event settles (the breaker's pause
+ * timer, a probe's outcome, the signal): the loop ends with a value or GaveUp, and
+ * never starts a try later than `maxTimeMs` after the first.
+ */
 export async function withRetries<T>(attempt: (tryNo: number) => Promise<Attempt<T>>, opts: RetryOptions): Promise<T> {
-  const started = Date.now();
+  const clock = opts.clock ?? defaultClock;
+  const { breaker, signal } = opts;
+  const started = clock.now();
   const deadline = started + opts.maxTimeMs;
-  let lastError: Error = new Error('not tried');
+  let lastError: Error | undefined;
+  const gaveUp = (tries: number, retryable = true): GaveUp => {
+    const why = signal?.aborted ? abortReason(signal, lastError) : (lastError ?? breaker?.lastError ?? new Error('circuit breaker open'));
+    return new GaveUp(why, tries, clock.now() - started, retryable);
+  };
   for (let tryNo = 1; ; tryNo++) {
-    if (opts.signal?.aborted) throw new GaveUp(abortReason(opts.signal, lastError), tryNo - 1, Date.now() - started, true);
-    if (opts.breaker && !(await opts.breaker.acquire(deadline, opts.signal))) {
-      throw new GaveUp(opts.signal?.aborted ? abortReason(opts.signal, lastError) : lastError, tryNo - 1, Date.now() - started, true);
+    if (breaker) {
+      if (!(await breaker.acquire(deadline, signal))) throw gaveUp(tryNo - 1);
+      if (tryNo > 1 && (signal?.aborted || clock.now() > deadline)) {
+        breaker.release();
+        throw gaveUp(tryNo - 1);
+      }
+    } else if (tryNo > 1 && signal?.aborted) throw gaveUp(tryNo - 1);
+    let result: Attempt<T>;
+    try {
+      result = await attempt(tryNo);
+    } catch (err) {
+      breaker?.release();
+      throw err;
     }
-    const result = await attempt(tryNo);
     if (result.ok) {
-      opts.breaker?.success();
+      breaker?.success();
       return result.value;
     }
     lastError = result.error;
     if (!result.retryable) {
-      opts.breaker?.release();
-      throw new GaveUp(lastError, tryNo, Date.now() - started, false);
+      breaker?.release();
+      throw gaveUp(tryNo, false);
     }
-    opts.breaker?.failure(lastError);
+    breaker?.failure(lastError);
     const delay = Math.max(fullJitterDelay(opts.policy, tryNo - 1, opts.random), result.retryAfterMs ?? 0);
-    if (tryNo >= opts.maxTries || Date.now() + delay > deadline) {
-      throw new GaveUp(lastError, tryNo, Date.now() - started, true);
-    }
+    if (tryNo >= opts.maxTries || clock.now() + delay > deadline || signal?.aborted) throw gaveUp(tryNo);
     opts.onRetry?.({ retry: tryNo, delayMs: delay, error: lastError });
-    if (!(await sleep(delay, opts.signal))) throw new GaveUp(abortReason(opts.signal!, lastError), tryNo, Date.now() - started, true);
+    if (!(await sleep(delay, signal, clock))) throw gaveUp(tryNo);
   }
 }
 
-function abortReason(signal: AbortSignal, fallback: Error): Error {
-  return signal.reason instanceof Error ? signal.reason : fallback;
+function abortReason(signal: AbortSignal, fallback: Error | undefined): Error {
+  return signal.reason instanceof Error ? signal.reason : (fallback ?? new Error('aborted'));
 }
 
 /** Resolves true after ms, or false as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+export function sleep(ms: number, signal?: AbortSignal, clock: Clock = defaultClock): Promise<boolean> {
   if (signal?.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = (): void => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    const timer = clock.after(ms, () => {
       signal?.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
