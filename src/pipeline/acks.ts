@@ -1,0 +1,79 @@
+// When the runner may acknowledge a source batch (a Kafka commit): once every record
+// of it is durable where it lands. For most sinks that is when the write resolved; a
+// file sink (durableAt 'close') renames its files into place only at close or at a
+// rotation, so its batches' acks are held until the sink reports them durable. Acks
+// always run one at a time, in batch order, after the dead-letter file is fsynced.
+import { RecflowError } from '../errors.js';
+import type { DeadLetter } from './dlq.js';
+import type { Sink } from './types.js';
+
+type Ack = () => Promise<void>;
+
+export interface AckHooks {
+  /** The run failed: acknowledge nothing more. */
+  failed(): boolean;
+  /** An ack failed (e.g. the commit was refused for good). */
+  fail(err: RecflowError): void;
+}
+
+export class AckGate {
+  /** Acks wait for the sink to report durability (file sinks). */
+  readonly holding: boolean;
+  private readonly held: { ack: Ack; mark: number }[] = [];
+  /** The records of the first `durable` sink write calls are in their final place. */
+  private durable = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly sink: Sink | null,
+    private readonly dlq: DeadLetter,
+    private readonly hooks: AckHooks,
+  ) {
+    this.holding = sink?.durableAt === 'close';
+    sink?.onDurable?.((mark) => {
+      this.durable = Math.max(this.durable, mark);
+      this.release();
+    });
+  }
+
+  /** The mark of a batch sent now: the sink write calls made so far (its own included). */
+  mark(): number {
+    return this.sink?.writeCount ?? 0;
+  }
+
+  /** A batch is written (or dead-lettered): acknowledge it now, or once the sink says it is durable. */
+  async settled(ack: Ack, mark: number): Promise<void> {
+    if (!this.holding) {
+      await this.chain;
+      await this.dlq.flush();
+      await this.dlq.sync();
+      await ack();
+      return;
+    }
+    this.held.push({ ack, mark });
+    this.release();
+  }
+
+  /** The sink closed cleanly: everything it was given is durable; acks done when this resolves. */
+  async closed(): Promise<void> {
+    this.durable = Infinity;
+    this.release();
+    await this.chain;
+  }
+
+  private release(): void {
+    while (this.held.length > 0 && this.held[0]!.mark <= this.durable) {
+      const { ack } = this.held.shift()!;
+      this.chain = this.chain.then(async () => {
+        if (this.hooks.failed()) return;
+        try {
+          await this.dlq.flush();
+          await this.dlq.sync();
+          await ack();
+        } catch (err) {
+          this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
+        }
+      });
+    }
+  }
+}

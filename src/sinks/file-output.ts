@@ -1,0 +1,169 @@
+// One NDJSON output stream of the file/stdout sink, and the crash-safe file around it:
+// a temp file beside the target, fsynced and renamed into place only when finished, so
+// the final name holds either what was there before or a complete new file.
+import { closeSync, createWriteStream, fsync, fsyncSync, openSync, rename, statSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { constants, createGzip, type Gzip } from 'node:zlib';
+import { RecflowError } from '../errors.js';
+
+/** The temp file a target is written to: hidden, beside it (same file system, so rename is atomic). */
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+}
+
+/** A path that exists and is not a regular file (a device, a FIFO): written in place. */
+export function isSpecialFile(path: string): boolean {
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** One output stream; write() resolves when the data was handed to the OS. */
+export class NdjsonOut {
+  private failure: Error | null = null;
+  private readonly head: Writable;
+
+  /**
+   * `syncFlush`: gzip data is flushed (Z_SYNC_FLUSH) at every write, so that a reader of
+   * a device or pipe gets whole records as write() resolves; files are finished at close.
+   */
+  constructor(
+    private readonly file: Writable,
+    gzip: boolean,
+    readonly label: string,
+    private readonly syncFlush = false,
+  ) {
+    this.head = gzip ? createGzip({ level: 6 }) : file;
+    if (gzip) this.head.pipe(file);
+    const onError = (err: Error): void => {
+      this.failure ??= err;
+    };
+    this.file.on('error', onError);
+    this.head.on('error', onError);
+  }
+
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  write(text: string | Uint8Array): Promise<void> {
+    if (this.failure) return Promise.reject(this.wrap(this.failure));
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error | null): void => (err || this.failure ? reject(this.wrap(err ?? this.failure!)) : resolve());
+      if (this.head === this.file || !this.syncFlush) {
+        this.head.write(text, done);
+        return;
+      }
+      this.head.write(text);
+      (this.head as Gzip).flush(constants.Z_SYNC_FLUSH, () => this.file.write('', done));
+    });
+  }
+
+  /** Ends the stream (gzip trailer included); resolves once everything reached the OS. */
+  async end(): Promise<void> {
+    if (this.failure) throw this.wrap(this.failure);
+    if (this.file === process.stdout) {
+      await new Promise<void>((resolve) => this.head.write('', () => resolve()));
+      return;
+    }
+    const done = new Promise<void>((resolve, reject) => {
+      this.file.on('finish', resolve);
+      this.file.on('close', resolve);
+      this.file.on('error', reject);
+    });
+    this.head.end();
+    await done;
+    if (this.failure) throw this.wrap(this.failure);
+  }
+
+  wrap(err: Error): Error {
+    if (err instanceof RecflowError) return err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') return new RecflowError('sink', `${this.label}: the reader closed the pipe`, { cause: err });
+    return new RecflowError('sink', `cannot write ${this.label}: ${err.message}; check the path and free space`, { cause: err });
+  }
+}
+
+/** A file written aside and renamed into place by commit(); or, for a device or pipe, in place. */
+export class FileOut {
+  readonly out: NdjsonOut;
+  readonly temp: string | null;
+  private readonly stream: WriteStream;
+  /** Records written to it (for rotation). */
+  records = 0;
+
+  constructor(
+    readonly target: string,
+    gzip: boolean,
+  ) {
+    const special = isSpecialFile(target);
+    this.temp = special ? null : tempPathFor(target);
+    // autoClose off: the descriptor stays open after the last write, for fsync
+    this.stream = createWriteStream(this.temp ?? target, { flags: 'w', autoClose: special });
+    this.out = new NdjsonOut(this.stream, gzip, target, special);
+  }
+
+  /** Finish the file: end it, fsync, close, rename into place. The caller fsyncs the directory. */
+  async commit(): Promise<void> {
+    await this.out.end();
+    if (this.temp === null) return;
+    const fd = (this.stream as unknown as { fd: number }).fd; // open: it was written to
+    try {
+      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    } catch (err) {
+      throw this.out.wrap(err as Error);
+    } finally {
+      // ended with autoClose off: destroy() is what closes the descriptor now
+      await new Promise<void>((resolve) => {
+        this.stream.once('close', () => resolve());
+        this.stream.destroy();
+      });
+    }
+    const temp = this.temp;
+    await new Promise<void>((resolve, reject) => rename(temp, this.target, (err) => (err ? reject(this.out.wrap(err)) : resolve())));
+  }
+
+  /** A failed run: let go of the file, leave the temp file as it is. Returns its path if there is one. */
+  abandon(): string | null {
+    this.stream.destroy(); // closes the descriptor
+    return this.temp;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** Makes renames in `dir` durable. Not every platform can fsync a directory: best effort there. */
+export function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR/EPERM on Windows, EINVAL on some network file systems: nothing more to do
+  } finally {
+    if (fd !== undefined) closeQuietly(fd);
+  }
+}
+
+/** `out/data.ndjson.gz` + `-20260101T120000Z-000001` → `out/data-20260101T120000Z-000001.ndjson.gz`. */
+export function withSuffix(path: string, suffix: string): string {
+  const base = basename(path);
+  const m = /^(.+?)((?:\.[^./]+)?(?:\.gz)?)$/i.exec(base);
+  const stem = m ? m[1]! : base;
+  const ext = m ? m[2]! : '';
+  return join(dirname(path), `${stem}${suffix}${ext}`);
+}
+
+/** UTC time as `20260101T120000Z`, for rotated file names (sorts as it happened). */
+export function stamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}
