@@ -4,14 +4,17 @@ import { addRunConfigOptions, prepareRun } from '../config/index.js';
 import { addKafkaOptions, checkKafkaFlagsApply } from '../kafka/options.js';
 import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
-import { addPipelineOptions, execute, type PipelineOptions } from './common.js';
+import { RecflowError } from '../errors.js';
+import { addPipelineOptions, execute, intOption, type PipelineOptions } from './common.js';
 
 export function runCommand(): Command {
   const cmd = new Command('run')
     .description('read records from files, stdin or Kafka, check them against the contract, and write them to a sink')
     .argument('[source...]', "CSV/NDJSON files (optionally .gz), globs, '-' for stdin, or kafka://host:port/topic (or `sources:` in --config)")
     .option('--to <sink>', "where records go: '-' (stdout, NDJSON), a file path (.gz compresses, {kind} splits), http(s)://, kafka://", '-')
-    .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)');
+    .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)')
+    .option('--rotate-records <n>', 'file sink: finish a file every N records, named <name>-<start time>-<seq><ext>; a Kafka source commits per finished file', intOption(1))
+    .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1));
   addPipelineOptions(cmd);
   addHttpSinkOptions(cmd);
   addKafkaOptions(cmd);
@@ -22,6 +25,8 @@ export function runCommand(): Command {
     const opts = command.opts<PipelineOptions & { to: string } & Record<string, unknown>>();
     const to = opts.to;
     checkKafkaFlagsApply(opts, prepared.sources, to, (a) => command.getOptionValueSource(a) === 'cli');
+    const rotation = opts.rotateRecords !== undefined ? '--rotate-records' : opts.rotateSeconds !== undefined ? '--rotate-seconds' : undefined;
+    if (rotation && sinkKind(to) !== 'file') throw new RecflowError('usage', `${rotation} applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
     try {
       process.exitCode = await execute({
         command: 'run',

@@ -3,6 +3,7 @@
 // source batch only after the sink and the dead-letter writer are done with
 // every record of it: that is the whole at-least-once story, in one place.
 import { RecflowError, SinkFailure } from '../errors.js';
+import { AckGate } from './acks.js';
 import type { DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
 import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage } from './types.js';
@@ -27,6 +28,8 @@ interface InFlight {
   result: Promise<{ ok: SinkWriteResult } | { err: unknown }>;
   records: Rec[];
   ack?: () => Promise<void>;
+  /** The sink's write count once this was sent (see AckGate). */
+  mark: number;
 }
 
 /** Give up waiting after `ms`; used only for best-effort cleanup after a failure. */
@@ -48,7 +51,18 @@ export class Runner {
   /** A stage keeps no more records (head): stop reading, then end normally. */
   private satisfied = false;
 
-  constructor(private readonly plan: RunPlan) {}
+  /** When a batch may be acked: file sinks hold acks until their files are in place. */
+  private readonly acks: AckGate;
+
+  constructor(private readonly plan: RunPlan) {
+    this.acks = new AckGate(plan.sink, plan.dlq, {
+      failed: () => this.failure !== undefined,
+      fail: (err) => {
+        this.failure ??= err;
+        this.current?.stop?.();
+      },
+    });
+  }
 
   /** Stop reading; what was read is still written, then run() returns. */
   stop(signal: NodeJS.Signals): void {
@@ -92,7 +106,7 @@ export class Runner {
         } finally {
           // acks before close: a Kafka source commits what was written, then disconnects
           while (inFlight.length > 0) await this.settle(inFlight.shift()!);
-          await closeSource(source);
+          if (!this.acks.holding) await closeSource(source); // else after the sink closed and held acks committed
         }
         doneBytes += source.totalBytes ?? lastBytes;
       }
@@ -101,6 +115,7 @@ export class Runner {
       if (sink) {
         sinkClosed = true;
         await this.closeSink(sink);
+        if (!this.failure) await this.acks.closed();
       }
     } catch (err) {
       if (!(err instanceof RecflowError)) throw err;
@@ -159,18 +174,18 @@ export class Runner {
     const { sink } = this.plan;
     if (!sink || records.length === 0) {
       if (!sink) this.plan.stats.countOut(records.map((r) => r.kind));
-      inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack });
+      inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack, mark: this.acks.mark() });
       return;
     }
     const result = sink.write(records).then(
       (ok) => ({ ok }),
       (err: unknown) => ({ err }),
     );
-    inFlight.push({ result, records, ack });
+    inFlight.push({ result, records, ack, mark: this.acks.mark() });
   }
 
   private async settle(entry: InFlight): Promise<void> {
-    const { stats, dlq } = this.plan;
+    const { stats } = this.plan;
     const res = await entry.result;
     if ('ok' in res) {
       const sinkRejected = res.ok.rejected ?? [];
@@ -181,10 +196,7 @@ export class Runner {
           entry.records.filter((r) => bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)).map((r) => r.kind),
         );
       }
-      if (entry.ack && !this.failure) {
-        await dlq.flush();
-        await entry.ack();
-      }
+      if (entry.ack && !this.failure) await this.acks.settled(entry.ack, entry.mark);
       return;
     }
     this.failed(res.err, entry.records);

@@ -132,6 +132,17 @@ export interface Sink {
   close(): Promise<SinkWriteResult | void>;
   status?(): string | undefined;
   stats?(): Record<string, unknown>;
+  /**
+   * When written records are durable in their final place: 'write' (the default) once
+   * write() resolved; 'close' only once close() resolved, or, for the records of the first
+   * `mark` write calls (see writeCount), once onDurable reported `mark` (a file sink that
+   * renames into place at close or at each rotation). The runner acks sources only then.
+   */
+  readonly durableAt?: 'write' | 'close';
+  /** write() calls made so far, counted as each call starts (with durableAt 'close'). */
+  readonly writeCount?: number;
+  /** With durableAt 'close': `listener(mark)` once the records of the first `mark` write calls are durable. */
+  onDurable?(listener: (mark: number) => void): void;
 }
 
 /**
