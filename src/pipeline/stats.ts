@@ -25,7 +25,11 @@ export class RunStats {
     for (const k of kinds) bump(this.outByKind, k ?? 'unknown');
   }
 
+  /** Told every reject (the CI reports collect them); every reject path passes here. */
+  onRejected?: (rows: Rejected[]) => void;
+
   countRejected(rows: Rejected[], examplesPerCode = 3): void {
+    this.onRejected?.(rows);
     for (const r of rows) {
       this.rejected++;
       bump(this.rejectedByKind, r.kind ?? 'unknown');
