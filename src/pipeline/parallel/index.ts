@@ -13,6 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { contractStage } from '../../stages/contract.js';
 import { FileSource } from '../../sources/file.js';
+import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
 import { textOutOf, type TextOut } from './output.js';
 import { ParallelRunner } from './runner.js';
@@ -55,6 +56,8 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv): { workers: numbe
   if (plan.stages.length !== 1 || plan.stages[0] !== contractStage) return 'stages other than the contract alone';
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
   let out: TextOut | null = null;
+  const format = plan.sink ? formatOf(plan.sink) : undefined;
+  if (format !== undefined && format !== 'ndjson') return `${format.toUpperCase()} output (the workers write NDJSON)`;
   if (plan.sink) {
     out = textOutOf(plan.sink);
     if (!out) return `a sink that is not a file, stdout or HTTP (${plan.sink.name})`;

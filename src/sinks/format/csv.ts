@@ -13,6 +13,7 @@
 // (bench/formats.mjs, bench/RESULTS.md); tests check it against csv-stringify.
 import { CUSTOMER_FIELDS } from '../../contract/customer.js';
 import { INVENTORY_FIELDS } from '../../contract/inventory.js';
+import { stringifyLossless, textsOf } from '../../contract/lossless.js';
 import type { Fields } from '../../pipeline/types.js';
 import type { RecordEncoder, Valued } from './index.js';
 
@@ -20,6 +21,8 @@ const CONTRACT_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   customer: ['kind', ...CUSTOMER_FIELDS.map((f) => f.name)],
   inventory: ['kind', ...INVENTORY_FIELDS.map((f) => f.name)],
 };
+
+const CONTRACT_NAMES: ReadonlySet<string> = new Set([...CONTRACT_COLUMNS.customer!, ...CONTRACT_COLUMNS.inventory!]);
 
 /** The columns for an output whose first record is `first` (null: none yet). */
 export function headerFor(kind: string | undefined, first: Fields | null): string[] {
@@ -48,14 +51,16 @@ export function delimitedLine(cells: readonly string[], delimiter: ',' | '\t'): 
 }
 
 /**
- * One cell's text. Numbers as JSON writes them (non-finite ones, which JSON
- * writes as null, empty), objects and arrays as JSON, null and absent empty.
+ * One cell's text, as the NDJSON output writes the value: numbers as JSON writes
+ * them, or as read (`text`, lossless.ts) while still that number; objects and arrays
+ * as JSON (`marked`: the record, for their number texts); null and absent empty.
  */
-export function cellText(v: unknown): string {
+export function cellText(v: unknown, text?: string, marked?: unknown): string {
   switch (typeof v) {
     case 'string':
       return v;
     case 'number':
+      if (text !== undefined && Object.is(Number(text), v)) return text;
       return Number.isFinite(v) ? String(v) : '';
     case 'boolean':
     case 'bigint':
@@ -63,8 +68,21 @@ export function cellText(v: unknown): string {
     case 'undefined':
       return '';
     default:
-      return v === null ? '' : (JSON.stringify(v) ?? '');
+      return v === null ? '' : (stringifyLossless(v, undefined, marked ?? v) ?? '');
   }
+}
+
+/**
+ * Number texts of the record's own fields (as recordJson finds them): its own, or
+ * when a stage made a copy, those of the record as read but for the contract's
+ * fields, which it normalized.
+ */
+function numberTexts(value: Fields, raw: Fields | undefined): ReadonlyMap<string, string> | undefined {
+  const own = textsOf(value);
+  if (own !== undefined || raw === undefined || raw === value) return own;
+  const read = textsOf(raw);
+  if (read === undefined) return undefined;
+  return new Map([...read].filter(([k]) => !CONTRACT_NAMES.has(k)));
 }
 
 export class DelimitedEncoder implements RecordEncoder {
@@ -90,7 +108,7 @@ export class DelimitedEncoder implements RecordEncoder {
       head = delimitedLine(this.columns, this.delimiter);
     }
     let text = head;
-    for (let i = 0; i < records.length; i++) text += delimitedLine(this.row(records[i]!.value), this.delimiter);
+    for (let i = 0; i < records.length; i++) text += delimitedLine(this.row(records[i]!), this.delimiter);
     return text;
   }
 
@@ -111,10 +129,15 @@ export class DelimitedEncoder implements RecordEncoder {
     return '';
   }
 
-  private row(value: Fields): string[] {
+  private row(rec: Valued): string[] {
+    const { value, raw } = rec;
     const cols = this.columns!;
+    const texts = numberTexts(value, raw);
     const cells = new Array<string>(cols.length);
-    for (let c = 0; c < cols.length; c++) cells[c] = cellText(value[cols[c]!]);
+    for (let c = 0; c < cols.length; c++) {
+      const name = cols[c]!;
+      cells[c] = cellText(value[name], texts?.get(name), raw ?? value);
+    }
     let extra = false;
     for (const name in value) {
       if (!this.columnSet.has(name)) {

@@ -1,6 +1,7 @@
 // Output formats of the file and stdout sinks: which one a run writes (from
 // --output-format or the file extension) and one encoder per output file.
 // NDJSON stays the plain fast path; CSV/TSV/JSON only change how text is made.
+import { InvalidArgumentError } from 'commander';
 import { RecflowError } from '../../errors.js';
 import type { Fields, Kind } from '../../pipeline/types.js';
 import { DelimitedEncoder } from './csv.js';
@@ -9,9 +10,10 @@ import { JsonArrayEncoder, NdjsonEncoder } from './json.js';
 export const OUTPUT_FORMATS = ['ndjson', 'csv', 'tsv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** A record as the sinks hold it (a Rec): only its current value is written. */
+/** A record as the sinks hold it (a Rec): its current value is written; `raw` (as read) holds number texts. */
 export interface Valued {
   readonly value: Fields;
+  readonly raw?: Fields;
 }
 
 /** Turns records into the text of one output (one file, or stdout), in order. */
@@ -22,11 +24,16 @@ export interface RecordEncoder {
   end(): string;
 }
 
-/** commander parser for --output-format. */
-export function parseOutputFormat(value: string): OutputFormat {
+function asFormat(value: string): OutputFormat | null {
   const v = value.trim().toLowerCase();
-  if ((OUTPUT_FORMATS as readonly string[]).includes(v)) return v as OutputFormat;
-  throw new RecflowError('usage', `--output-format ${JSON.stringify(value)}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
+  return (OUTPUT_FORMATS as readonly string[]).includes(v) ? (v as OutputFormat) : null;
+}
+
+/** commander parser for --output-format (also used for RECFLOW_OUTPUT_FORMAT and the config file). */
+export function parseOutputFormat(value: string): OutputFormat {
+  const f = asFormat(value);
+  if (f === null) throw new InvalidArgumentError(`expected one of ${OUTPUT_FORMATS.join(', ')}.`);
+  return f;
 }
 
 /** The format a path implies by its extension (after an optional `.gz`), or null. */
@@ -52,7 +59,8 @@ export interface OutputChoice {
  * or --kind to say the input holds one kind.
  */
 export function outputChoice(address: string, opts: Record<string, unknown>): OutputChoice {
-  const given = opts.outputFormat === undefined ? undefined : parseOutputFormat(String(opts.outputFormat));
+  const given = opts.outputFormat === undefined ? undefined : asFormat(String(opts.outputFormat));
+  if (given === null) throw new RecflowError('usage', `--output-format ${JSON.stringify(opts.outputFormat)}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
   const format = given ?? (address === '-' ? 'ndjson' : (formatOfPath(address) ?? 'ndjson'));
   const kind = opts.kind === 'customer' || opts.kind === 'inventory' ? opts.kind : undefined;
   const split = address !== '-' && address.includes('{kind}');
@@ -94,4 +102,32 @@ export function makeEncoder(
     case 'tsv':
       return new DelimitedEncoder('\t', kind, label, warn);
   }
+}
+
+/** Write what closes the output (`encoder.end()`), then finish it. */
+export async function endOutput(encoder: RecordEncoder, write: (text: string) => Promise<void>, finish: () => Promise<void>): Promise<void> {
+  const tail = encoder.end();
+  if (tail !== '') await write(tail);
+  await finish();
+}
+
+// The format each file/stdout sink writes, for the parallel runner: its workers
+// write NDJSON bytes, so it takes only sinks that write NDJSON.
+const formats = new WeakMap<object, OutputFormat>();
+
+export function withFormat<S extends object>(sink: S, format: OutputFormat): S {
+  formats.set(sink, format);
+  return sink;
+}
+
+/** The format a file/stdout sink writes; undefined for other sinks. */
+export function formatOf(sink: object): OutputFormat | undefined {
+  return formats.get(sink);
+}
+
+/** --output-format is for files and stdout: a usage error for HTTP and Kafka sinks. */
+export function checkFormatApplies(sink: 'stdout' | 'file' | 'http' | 'kafka', opts: Record<string, unknown>): void {
+  if (opts.outputFormat === undefined || sink === 'stdout' || sink === 'file') return;
+  const sends = sink === 'http' ? 'NDJSON or {"records":[...]} (see --body)' : 'one JSON record per message';
+  throw new RecflowError('usage', `--output-format applies to a file or stdout sink, not to ${sink === 'http' ? 'an HTTP' : 'a Kafka'} sink, which sends ${sends}`);
 }
