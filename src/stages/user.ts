@@ -27,11 +27,14 @@ function nodeCheck(path: string): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, ['--check', path], { encoding: 'utf8', timeout: 10_000 });
 }
 
-/** Node 20 does not say where an ESM syntax error is; `node --check` does (only run on that failure path). */
-function syntaxWhere(path: string): string {
-  const line = /^(\S.*:\d+)$/m.exec(nodeCheck(path).stderr ?? '')?.[1];
+/** ` at file:line` from `node --check`'s output: the first such line, not one of Node's own (`node:internal/...`). */
+function whereIn(stderr: string): string {
+  const line = /^((?!node:)\S.*:\d+)$/m.exec(stderr)?.[1];
   return line ? ` at ${line}` : '';
 }
+
+/** Node 20 does not say where an ESM syntax error is; `node --check` does (only run on that failure path). */
+const syntaxWhere = (path: string): string => whereIn(nodeCheck(path).stderr ?? '');
 
 const tsHint = (path: string): string => (/\.m?ts$/.test(path) ? ' (compile TypeScript stages to .js/.mjs first)' : '');
 
@@ -69,9 +72,9 @@ export function checkUserStage(spec: string, baseDir: string, ctx: StageContext)
   if (res.error) fail(`could not check it (${res.error.message})`, res.error);
   if (res.status === 0) return;
   const stderr = res.stderr ?? '';
-  const message = /^\w*Error(?: \[\w+\])?: (.+)$/m.exec(stderr)?.[1] ?? `node --check exited ${res.status ?? res.signal}`;
-  const where = /^(\S.*:\d+)$/m.exec(stderr)?.[1];
-  fail(`${message}${where ? ` at ${where}` : ''}${tsHint(path)}`);
+  const error = /^(\w*Error)(?: \[\w+\])?: (.+)$/m.exec(stderr);
+  const message = error?.[2] ?? `node --check exited ${res.status ?? res.signal}`;
+  fail(`${message}${error?.[1] === 'SyntaxError' ? whereIn(stderr) : ''}${tsHint(path)}`);
 }
 
 export async function loadUserStage(spec: string, opts: Record<string, unknown>, baseDir: string, ctx: StageContext): Promise<{ stage: Stage; options: Record<string, unknown> }> {

@@ -54,7 +54,7 @@ describe('run --dry-run with a user stage', () => {
     ['broken.mjs', () => fx('broken.mjs'), /cannot load stage .*broken\.mjs: Unexpected identifier 'rejected' at .*broken\.mjs:4; /],
     ['a missing file', () => join(dir, 'nope.mjs'), /cannot load stage .*nope\.mjs: file not found \(.*nope\.mjs\); /],
     ['a folder', () => dir + '/', /cannot load stage .*: it is not a file/],
-    ['TypeScript', () => write('s.ts', 'export const x: number = 1;\n'), /cannot load stage .*s\.ts: .*\(compile TypeScript stages to \.js\/\.mjs first\)/],
+    ['TypeScript', () => write('s.ts', 'export const x: number = 1;\n'), /cannot load stage .*s\.ts: Unknown file extension "\.ts" for \S+s\.ts \(compile TypeScript stages to \.js\/\.mjs first\); /],
   ])('%s: exit 2 and nothing on stdout, as a real run', async (_what, path, message) => {
     const res = await runCli(['run', fx('customers.csv'), '--dry-run', '--stage', path()]);
     expect(res.code).toBe(2);
