@@ -4,6 +4,7 @@ import { addRunConfigOptions, prepareRun } from '../config/index.js';
 import { addKafkaOptions, checkKafkaFlagsApply } from '../kafka/options.js';
 import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
+import { parseOutputFormat } from '../sinks/format/index.js';
 import { RecflowError } from '../errors.js';
 import { addPipelineOptions, execute, intOption, type PipelineOptions } from './common.js';
 
@@ -11,7 +12,8 @@ export function runCommand(): Command {
   const cmd = new Command('run')
     .description('read records from files, stdin or Kafka, check them against the contract, and write them to a sink')
     .argument('[source...]', "CSV/NDJSON files (optionally .gz), globs, '-' for stdin, or kafka://host:port/topic (or `sources:` in --config)")
-    .option('--to <sink>', "where records go: '-' (stdout, NDJSON), a file path (.gz compresses, {kind} splits), http(s)://, kafka://", '-')
+    .option('--to <sink>', "where records go: '-' (stdout), a file path (.gz compresses, {kind} splits), http(s)://, kafka://", '-')
+    .option('--output-format <format>', "file/stdout sink: ndjson, csv, tsv or json (one array); default from the --to extension (.ndjson/.jsonl, .csv, .tsv, .json, each optionally .gz), else ndjson", parseOutputFormat)
     .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)')
     .option('--rotate-records <n>', 'file sink: finish a file every N records, named <name>-<start time>-<seq><ext>; a Kafka source commits per finished file', intOption(1))
     .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1));

@@ -18,6 +18,7 @@ export function sinkKind(address: string): 'stdout' | 'file' | 'http' | 'kafka' 
 }
 
 export async function createSink(address: string, ctx: ComponentContext): Promise<Sink> {
+  (await import('./format/index.js')).checkFormatApplies(sinkKind(address), ctx.opts);
   switch (sinkKind(address)) {
     case 'http':
       return (await import('./http/index.js')).createHttpSink(address, ctx);
