@@ -15,6 +15,7 @@ export function runCommand(): Command {
     .option('--to <sink>', "where records go: '-' (stdout), a file path (.gz compresses, {kind} splits), http(s)://, kafka://", '-')
     .option('--output-format <format>', "file/stdout sink: ndjson, csv, tsv or json (one array); default from the --to extension (.ndjson/.jsonl, .csv, .tsv, .json, each optionally .gz), else ndjson", parseOutputFormat)
     .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)')
+    .option('--no-clobber', 'refuse (exit 2) to replace an output file that already exists')
     .option('--rotate-records <n>', 'file sink: finish a file every N records, named <name>-<start time>-<seq><ext>; a Kafka source commits per finished file', intOption(1))
     .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1));
   addPipelineOptions(cmd);

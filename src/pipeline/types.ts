@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'stage_error'
   | 'http_rejected'
   | 'delivery_failed'
-  | 'kafka_rejected';
+  | 'kafka_rejected'
+  | 'invalid_kind';
 
 export interface RecordError {
   field: string | null;

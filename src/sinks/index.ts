@@ -8,6 +8,8 @@ export interface ComponentContext {
   /** Log one line to stderr (respects --quiet for info lines). Never pass secrets. */
   log: (message: string) => void;
   debug: boolean;
+  /** Output paths planned and checked before the run (src/sinks/outputs.ts); pathFor(kind) names the file sink's files. */
+  outputs?: import('./outputs.js').OutputPlan;
 }
 
 export function sinkKind(address: string): 'stdout' | 'file' | 'http' | 'kafka' {
