@@ -2,7 +2,7 @@
 // of it is durable where it lands. For most sinks that is when the write resolved; a
 // file sink (durableAt 'close') renames its files into place only at close or at a
 // rotation, so its batches' acks are held until the sink reports them durable. Acks
-// always run one at a time, in batch order, after the dead-letter file is fsynced.
+// are called in batch order, after the dead-letter file is fsynced.
 import { RecflowError } from '../errors.js';
 import type { DeadLetter } from './dlq.js';
 import type { Sink } from './types.js';
@@ -61,19 +61,21 @@ export class AckGate {
     await this.chain;
   }
 
+  /** Acks now durable run as one step of the chain: called in order, their commits left to coalesce. */
   private release(): void {
-    while (this.held.length > 0 && this.held[0]!.mark <= this.durable) {
-      const { ack } = this.held.shift()!;
-      this.chain = this.chain.then(async () => {
-        if (this.hooks.failed()) return;
-        try {
-          await this.dlq.flush();
-          await this.dlq.sync();
-          await ack();
-        } catch (err) {
-          this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
-        }
-      });
-    }
+    const ready: Ack[] = [];
+    while (this.held.length > 0 && this.held[0]!.mark <= this.durable) ready.push(this.held.shift()!.ack);
+    if (ready.length === 0) return;
+    this.chain = this.chain.then(async () => {
+      if (this.hooks.failed()) return;
+      try {
+        await this.dlq.flush();
+        await this.dlq.sync();
+        // each ack marks its offsets synchronously, in this order; the source serializes commits
+        await Promise.all(ready.map((ack) => ack()));
+      } catch (err) {
+        this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
+      }
+    });
   }
 }

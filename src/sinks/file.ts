@@ -66,6 +66,8 @@ export class NdjsonSink implements Sink {
   private readonly labels: string[] = [];
   private readonly seen = new Set<string>();
   private finishing: Promise<void> = Promise.resolve();
+  /** Rotated sets not finished yet: past one, writes wait (fsync sets the pace, and bounds what a crash redelivers). */
+  private unfinished = 0;
   private failure: Error | null = null;
   private readonly listeners: ((mark: number) => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -121,6 +123,7 @@ export class NdjsonSink implements Sink {
   }
 
   private settle(pending: Promise<void>[], count: number): Promise<void> {
+    if (this.unfinished > 1) pending.push(this.finishing);
     return Promise.all(pending).then(
       () => {
         this.written += count;
@@ -199,13 +202,16 @@ export class NdjsonSink implements Sink {
     this.setRecords = 0;
     this.seq++;
     if (outs.length === 0) return;
+    this.unfinished++;
     this.finishing = this.finishing.then(async () => {
-      if (this.failure) return void this.abandon(outs);
       try {
+        if (this.failure) return void this.abandon(outs);
         await this.commit(outs);
       } catch (err) {
         this.failure ??= err as Error;
         return;
+      } finally {
+        this.unfinished--;
       }
       for (const l of this.listeners) l(mark);
     });
