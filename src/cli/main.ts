@@ -8,6 +8,7 @@ import { peekCommand } from './peek.js';
 import { runCommand } from './run.js';
 import { serveCommand } from './serve.js';
 import { stagesCommand } from './stages.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 export function program(): Command {
@@ -25,6 +26,7 @@ export function program(): Command {
   prog.addCommand(generateCommand());
   prog.addCommand(serveCommand());
   prog.addCommand(peekCommand());
+  prog.addCommand(testCommand());
   prog.addCommand(stagesCommand());
   configure(prog);
   return prog;

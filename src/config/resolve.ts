@@ -93,7 +93,7 @@ function configSources(cfg: LoadedConfig, s: unknown): string[] {
   return (list as string[]).map((p) => relativeTo(cfg.dir, p));
 }
 
-function configStages(cfg: LoadedConfig, value: unknown): StageRef[] {
+export function configStages(cfg: LoadedConfig, value: unknown): StageRef[] {
   const fail = (path: string, msg: string): never => {
     throw new RecflowError('config', `${cfg.file}: ${path}: ${msg}`);
   };

@@ -66,6 +66,7 @@ function freePort(): Promise<number> {
 /** A scratch directory with every file the examples name, and `recflow` on PATH. */
 function sandbox(dir: string): void {
   cpSync(FIXTURES, join(dir, 'fixtures'), { recursive: true });
+  cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
   for (const name of ['customers.csv', 'in.csv', 'data.csv']) copyFileSync(join(FIXTURES, 'customers.csv'), join(dir, name));
   copyFileSync(join(FIXTURES, 'inventory.csv'), join(dir, 'inventory.csv'));
   mkdirSync(join(dir, 'data'));

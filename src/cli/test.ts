@@ -1,0 +1,51 @@
+// `recflow test FILE...`: run the cases of pipeline test files; a line per case, a diff
+// for each failure; exit 0 when all pass, 1 when any fails, 2 for a bad test file.
+import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
+import junitModule, { type Builder } from 'junit-report-builder';
+import { RecflowError } from '../errors.js';
+import { runTestFiles, type CaseResult } from '../pipeline/test-cases.js';
+import { paintFor } from './common.js';
+
+const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as Builder;
+
+export function testCommand(): Command {
+  return new Command('test')
+    .description('run pipeline test files (YAML cases: stages, input records, expected output/rejects); exit 1 when a case fails')
+    .argument('<file...>', 'test files (.yaml, .yml or .json)')
+    .option('--report <format:file>', "also write the results as JUnit XML: 'junit:results.xml'")
+    .action(async (files: string[], opts: { report?: string }) => {
+      const junitFile = parseReport(opts.report);
+      const results = await runTestFiles(files);
+      const paint = paintFor(process.stdout);
+      for (const r of results) {
+        process.stdout.write(`${r.passed ? paint.green('PASS') : paint.red('FAIL')} ${r.name} ${paint.dim(`(${r.file}, ${r.ms} ms)`)}\n`);
+        for (const d of r.diff) process.stdout.write(`    ${d}\n`);
+      }
+      const failed = results.filter((r) => !r.passed).length;
+      process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
+      if (junitFile) writeFileSync(junitFile, junitReport(results));
+      process.exitCode = failed > 0 ? 1 : 0;
+    });
+}
+
+function parseReport(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const m = /^junit:(.+)$/.exec(text);
+  if (!m) throw new RecflowError('usage', `--report '${text}': recflow test writes only JUnit: --report junit:results.xml`);
+  return m[1];
+}
+
+function junitReport(results: CaseResult[]): string {
+  const b = junit.newBuilder();
+  const byFile = new Map<string, CaseResult[]>();
+  for (const r of results) (byFile.get(r.file) ?? byFile.set(r.file, []).get(r.file)!).push(r);
+  for (const [file, rs] of byFile) {
+    const suite = b.testSuite().name(file);
+    for (const r of rs) {
+      const tc = suite.testCase().className('recflow.test').name(r.name).file(file).time(r.ms / 1000);
+      if (!r.passed) tc.failure(r.diff[0] ?? 'failed').stacktrace(r.diff.join('\n'));
+    }
+  }
+  return b.build();
+}
