@@ -11,9 +11,10 @@
 //   unary   := '-' unary | primary
 //   primary := number | string | true | false | null | field | `quoted field` | exists(field) | '(' or ')'
 //   list    := '(' literal (',' literal)* ')'      ('[' ... ']' works too)
-//   regex   := /pattern/flags (flags i, m, s, u) | a string
+//   regex   := /pattern/flags (flags i, m, s, u) | a string; RE2 syntax, see filter-regex.ts
 import type { Rec } from '../pipeline/types.js';
 import { compileNode } from './filter-eval.js';
+import { compileRegex, RegexError, type UserRegex } from './filter-regex.js';
 
 export class ExprError extends Error {
   constructor(
@@ -26,8 +27,8 @@ export class ExprError extends Error {
 
 type Tok =
   | { k: 'num'; v: number; at: number }
-  | { k: 'str'; v: string; at: number }
-  | { k: 're'; v: RegExp; at: number }
+  | { k: 'str'; v: string; at: number; cols: number[] }
+  | { k: 're'; v: UserRegex; at: number }
   | { k: 'id'; v: string; at: number; quoted: boolean }
   | { k: 'op'; v: string; at: number }
   | { k: 'end'; at: number };
@@ -40,7 +41,7 @@ export type Node =
   | { t: 'not'; a: Node; at: number }
   | { t: 'cmp'; op: string; a: Node; b: Node; at: number }
   | { t: 'in'; a: Node; list: unknown[]; neg: boolean; at: number }
-  | { t: 'match'; a: Node; re: RegExp; neg: boolean; at: number }
+  | { t: 'match'; a: Node; re: UserRegex; neg: boolean; at: number }
   | { t: 'arith'; op: string; a: Node; b: Node; at: number }
   | { t: 'neg'; a: Node; at: number };
 
@@ -68,8 +69,10 @@ function tokenize(src: string): Tok[] {
       i += m[0].length;
     } else if (c === '"' || c === "'" || c === '`') {
       let s = '';
+      const cols: number[] = []; // where each character of s is in src: a regex in a string reports its errors there
       i++;
       while (i < src.length && src[i] !== c) {
+        cols.push(i);
         if (src[i] === '\\' && i + 1 < src.length) {
           const e = src[++i]!;
           s += e === 'n' ? '\n' : e === 't' ? '\t' : e;
@@ -78,7 +81,7 @@ function tokenize(src: string): Tok[] {
       }
       if (i >= src.length) throw new ExprError(at, `unclosed ${c}`);
       i++;
-      toks.push(c === '`' ? { k: 'id', v: s, at, quoted: true } : { k: 'str', v: s, at });
+      toks.push(c === '`' ? { k: 'id', v: s, at, quoted: true } : { k: 'str', v: s, at, cols });
     } else if (c === '/' && prev?.k === 'op' && (prev.v === '=~' || prev.v === '!~')) {
       let body = '';
       let inClass = false;
@@ -93,7 +96,7 @@ function tokenize(src: string): Tok[] {
       i++;
       const flags = /^[a-z]*/.exec(src.slice(i))![0];
       i += flags.length;
-      toks.push({ k: 're', v: makeRegex(body, flags, at), at });
+      toks.push({ k: 're', v: makeRegex(body, flags, at, (o) => at + 1 + o), at });
     } else if (/[A-Za-z_]/.test(c)) {
       ID_RE.lastIndex = i;
       const word = ID_RE.exec(src)![0];
@@ -113,13 +116,13 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
-function makeRegex(body: string, flags: string, at: number): RegExp {
-  const bad = flags.replace(/[imsu]/g, '');
-  if (bad) throw new ExprError(at, `regular expression flag '${bad[0]}' is not supported (use i, m, s or u)`);
+/** `column(offset)`: where a character of the pattern is in the expression; errors of the whole pattern point at `at`. */
+function makeRegex(body: string, flags: string, at: number, column: (offset: number) => number): UserRegex {
   try {
-    return new RegExp(body, flags);
+    return compileRegex(body, flags);
   } catch (err) {
-    throw new ExprError(at, `bad regular expression: ${(err as Error).message}`);
+    if (!(err instanceof RegexError)) throw err;
+    throw new ExprError(err.offset < 0 ? at : column(err.offset), err.message);
   }
 }
 
@@ -203,7 +206,7 @@ class Parser {
       const t = this.tok;
       if (t.k !== 're' && t.k !== 'str') this.fail('a regular expression like /^a.*z$/i');
       this.i++;
-      const re = t.k === 're' ? t.v : makeRegex(t.v as string, '', t.at);
+      const re = t.k === 're' ? t.v : makeRegex(t.v, '', t.at, (o) => t.cols[o] ?? t.at);
       return { t: 'match', a, re, neg: m === '!~', at };
     }
     return a;
