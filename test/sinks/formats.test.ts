@@ -1,7 +1,7 @@
 // Output formats of the file and stdout sinks (--output-format, by extension):
 // the encoders alone (tables, fast-check against csv-stringify and csv-parse),
 // then the built CLI, whose CSV/TSV/JSON outputs read back equal its NDJSON output.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
@@ -322,6 +322,22 @@ describe('edge cases', () => {
     const { header, rows } = readDelimited(at('late.csv'), ',');
     expect(header).toEqual(CUSTOMER);
     expect(rows.map((r) => r.customer_id)).toEqual(['L1', 'L2', 'L3']);
+  });
+
+  it('--rotate-records: every rotated CSV has its header, every rotated JSON is a whole array', async () => {
+    mkdirSync(at('rot'));
+    writeFileSync(at('rot.csv'), 'customer_id,email\nR1,r1@example.com\nR2,r2@example.com\nR3,r3@example.com\n');
+    for (const name of ['rot-out.csv', 'rot-out.json']) {
+      const res = await recflow(['run', at('rot.csv'), '--to', at(`rot/${name}`), '--kind', 'customer', '--rotate-records', '2']);
+      expect(res.code, res.stderr).toBe(0);
+    }
+    const files = readdirSync(at('rot')).sort();
+    expect(files).toHaveLength(4);
+    const csvs = files.filter((f) => f.endsWith('.csv')).map((f) => readDelimited(at(`rot/${f}`), ','));
+    expect(csvs.map((c) => c.header)).toEqual([CUSTOMER, CUSTOMER]);
+    expect(csvs.flatMap((c) => c.rows.map((r) => r.customer_id))).toEqual(['R1', 'R2', 'R3']);
+    const arrays = files.filter((f) => f.endsWith('.json')).map((f) => JSON.parse(read(at(`rot/${f}`))) as { customer_id: string }[]);
+    expect(arrays.map((a) => a.map((r) => r.customer_id))).toEqual([['R1', 'R2'], ['R3']]);
   });
 
   it('--output-format is refused for HTTP and Kafka sinks', async () => {
