@@ -9,7 +9,7 @@
 // record's field that is not a column is left out, and counted: one warning at
 // the end names those fields.
 //
-// Hand-written rather than csv-stringify: 3.6x less CPU for the same bytes
+// Hand-written rather than csv-stringify: 2.2-3.6x less CPU for the same bytes
 // (bench/formats.mjs, bench/RESULTS.md); tests check it against csv-stringify.
 import { CUSTOMER_FIELDS } from '../../contract/customer.js';
 import { INVENTORY_FIELDS } from '../../contract/inventory.js';
