@@ -1,25 +1,40 @@
-// `recflow validate <source...>`: the same reading and rules as run, writing only a report.
+// `recflow validate <source...>`: the same reading, stages and rules as run, writing only a report.
+// With --config it checks exactly the pipeline a cron job runs (sources, stages, contract).
 import { Command } from 'commander';
-import { contractStage } from '../stages/contract.js';
+import { addRunConfigOptions, prepareRun } from '../config/index.js';
 import { addPipelineOptions, execute, type PipelineOptions } from './common.js';
+import { runCommand } from './run.js';
 
 export function validateCommand(): Command {
   const cmd = new Command('validate')
-    .description('check records against the contract and report; exit 1 when any fail (see --max-rejects)')
-    .argument('<source...>', "CSV/NDJSON files (optionally .gz), globs, or '-' for stdin")
+    .description('check records against the contract (and the stages of --stage / --config) and report; exit 1 when any fail (see --max-rejects)')
+    .argument('[source...]', "CSV/NDJSON files (optionally .gz), globs, or '-' for stdin (or `sources:` in --config)")
     .option('--report-json <file>', "write the report as JSON to a file, or '-' for stdout")
     .option('--dlq <file>', 'also write rejected records here as NDJSON');
   addPipelineOptions(cmd);
-  cmd.action(async (sources: string[], opts: PipelineOptions & { reportJson?: string } & Record<string, unknown>) => {
-    process.exitCode = await execute({
-      command: 'validate',
-      sourceArgs: sources,
-      opts,
-      stages: [contractStage],
-      makeSink: async () => null,
-      defaultMaxRejects: 0,
-      reportJson: opts.reportJson,
-    });
+  addRunConfigOptions(cmd);
+  cmd.action(async (args: string[], _opts: unknown, command: Command) => {
+    // a run job's config file may hold run-only keys (to, rotate-records...): accepted, not applied
+    const prepared = await prepareRun(command, args, runCommand());
+    if (!prepared) return; // --dry-run printed the pipeline
+    // the job's own output files are the job's: validate writes only what its flags name
+    for (const attr of ['dlq', 'summaryJson', 'reportJson']) {
+      if (command.getOptionValueSource(attr) === 'config') command.setOptionValueWithSource(attr, undefined, 'default');
+    }
+    const opts = command.opts<PipelineOptions & { reportJson?: string } & Record<string, unknown>>();
+    try {
+      process.exitCode = await execute({
+        command: 'validate',
+        sourceArgs: prepared.sources,
+        opts,
+        stages: prepared.stages,
+        makeSink: async () => null,
+        defaultMaxRejects: 0,
+        reportJson: opts.reportJson,
+      });
+    } finally {
+      await prepared.close();
+    }
   });
   return cmd;
 }

@@ -32,8 +32,8 @@ export interface PreparedRun {
 }
 
 /** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
-export async function prepareRun(cmd: Command, args: string[]): Promise<PreparedRun | null> {
-  const run = await resolveRun(cmd, args);
+export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Command): Promise<PreparedRun | null> {
+  const run = await resolveRun(cmd, args, process.env, alsoKnown);
   const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean }>();
   const plan = await planStages(run.stageRefs, {
     validate: opts.validate !== false,

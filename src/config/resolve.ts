@@ -114,12 +114,17 @@ export function configStages(cfg: LoadedConfig, value: unknown): StageRef[] {
   });
 }
 
-/** Apply env and config under the flags; returns sources and stages with their origins. */
-export async function resolveRun(cmd: Command, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ResolvedRun> {
+/**
+ * Apply env and config under the flags; returns sources and stages with their origins.
+ * `alsoKnown`: another command whose keys a shared config file may hold (validate reads
+ * a run job's file): those keys are accepted and left alone, typos are still refused.
+ */
+export async function resolveRun(cmd: Command, args: string[], env: NodeJS.ProcessEnv = process.env, alsoKnown?: Command): Promise<ResolvedRun> {
   const opts = cmd.opts<Record<string, unknown>>();
   // the YAML parser costs ~40 ms to load: only with --config
   const config = typeof opts.config === 'string' ? (await import('./load.js')).loadConfigFile(opts.config) : undefined;
   const table = keyTable(cmd);
+  const other = alsoKnown ? keyTable(alsoKnown) : new Map<string, unknown>();
   const fromConfig = new Map<string, unknown>();
   const origins: Record<string, Origin> = {};
   if (config) {
@@ -127,6 +132,7 @@ export async function resolveRun(cmd: Command, args: string[], env: NodeJS.Proce
     for (const [key, value] of Object.entries(config.data)) {
       if (key === 'sources' || key === 'stages') continue;
       const hit = table.get(key) ?? table.get(camel(key));
+      if (!hit && (other.has(key) || other.has(camel(key)))) continue;
       if (!hit) {
         const known = ['sources', 'stages', ...new Set([...table.values()].map((t) => t.attr))];
         problems.push(`${config.file}: ${key}: unknown key${didYouMean(key, known)}; known keys: ${known.join(', ')}`);
