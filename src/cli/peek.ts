@@ -1,6 +1,8 @@
 // `recflow peek kafka://host:port/topic`: a quick look at a topic that joins no group and
 // commits nothing (kcat -C's job), optionally with each message checked by the contract.
+import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
+import ndjson from 'ndjson';
 import { checkRecord } from '../contract/index.js';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
@@ -50,10 +52,11 @@ export function peekCommand(): Command {
     const onSignal = (): void => void (stop = true);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const line = lineFor(opts);
+    const print = printer(opts);
     let n = 0;
     try {
-      n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, (m) => process.stdout.write(line(m) + '\n'), () => stop);
+      n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, print.each, () => stop);
+      await print.end();
     } catch (err) {
       if (err instanceof RecflowError) throw err;
       throw new RecflowError('source', describeKafkaError(err, brokers, `read ${topics[0]}`), { cause: err });
@@ -80,18 +83,32 @@ function parseOffset(v: string): StartAt {
   throw new RecflowError('usage', `--offset '${v}' is not known: use beginning, end, an offset N, or -N for the last N messages`);
 }
 
-/** How one message is printed: its value as text, or a JSON object with what was asked for. */
-function lineFor(opts: PeekOptions): (m: PeekedMessage) => string {
+/**
+ * How messages are printed: values as text, or (--show meta, --validate) JSON objects
+ * through the ndjson package's serializer — off the hot path, where its cycle-safe
+ * stringify costs nothing that matters (see docs/decisions.md).
+ */
+function printer(opts: PeekOptions): { each: (m: PeekedMessage) => void; end: () => Promise<void> } {
   const meta = opts.show === 'meta';
-  if (!meta && !opts.validate) return (m) => (m.value === null ? '' : m.value.toString('utf8'));
-  return (m) => {
-    const text = m.value === null ? null : m.value.toString('utf8');
-    const out: Record<string, unknown> = meta
-      ? { partition: m.partition, offset: m.offset, timestamp: new Date(Number(m.timestamp)).toISOString(), key: m.key?.toString('utf8') ?? null, headers: m.headers }
-      : { partition: m.partition, offset: m.offset };
-    if (opts.validate) Object.assign(out, verdict(text, opts.kind ?? headerKind(m.headers.kind)));
-    out.value = parsed(text);
-    return JSON.stringify(out);
+  if (!meta && !opts.validate) {
+    return { each: (m) => void process.stdout.write((m.value === null ? '' : m.value.toString('utf8')) + '\n'), end: async () => {} };
+  }
+  const out = ndjson.stringify();
+  out.pipe(process.stdout, { end: false });
+  return {
+    each: (m) => {
+      const text = m.value === null ? null : m.value.toString('utf8');
+      const row: Record<string, unknown> = meta
+        ? { partition: m.partition, offset: m.offset, timestamp: new Date(Number(m.timestamp)).toISOString(), key: m.key?.toString('utf8') ?? null, headers: m.headers }
+        : { partition: m.partition, offset: m.offset };
+      if (opts.validate) Object.assign(row, verdict(text, opts.kind ?? headerKind(m.headers.kind)));
+      row.value = parsed(text);
+      out.write(row);
+    },
+    end: async () => {
+      out.end();
+      await once(out, 'end');
+    },
   };
 }
 
