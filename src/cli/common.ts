@@ -141,9 +141,15 @@ export async function execute(x: Execution): Promise<number> {
   let outcome;
   try {
     outcome = await runner.run();
+  const guard = exitGuard(() => {
+    // the event loop emptied while the run still waited: a promise nothing will settle
+    process.stderr.write('recflow: internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow, please report it.\n');
+    process.exitCode = 3;
+  });
   } finally {
     progress.stop();
     await dlq.close();
+    guard.off();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
@@ -153,12 +159,17 @@ export async function execute(x: Execution): Promise<number> {
     (opts.maxRejectRate !== undefined && stats.recordsIn > 0 && stats.rejected / stats.recordsIn > opts.maxRejectRate);
   let exitCode = 0;
   let verdict = 'done';
-  if (outcome.failure) {
+  // a sink that failed because of the stop (its records dead-lettered) is the interruption, not a sink failure
+  const failure = outcome.failure && !(outcome.interrupted && outcome.failure.signal) ? outcome.failure : undefined;
+  if (failure) {
     exitCode = 3;
-    verdict = `failed: ${outcome.failure.message}`;
+    verdict = `failed: ${failure.message}`;
   } else if (outcome.interrupted) {
     exitCode = outcome.interrupted === 'SIGTERM' ? 143 : 130;
-    verdict = `interrupted by ${outcome.interrupted}; what was read is written`;
+    verdict =
+      stats.failed > 0
+        ? `interrupted by ${outcome.interrupted}; ${stats.failed} records not delivered (in the dead-letter output as delivery_failed)`
+        : `interrupted by ${outcome.interrupted}; what was read is written`;
   } else if (tooMany) {
     exitCode = 1;
     verdict = `too many rejected records: ${stats.rejected} of ${stats.recordsIn}` +
@@ -174,7 +185,7 @@ export async function execute(x: Execution): Promise<number> {
     sources: sources.map((s) => ({ name: s.name, ...(s.stats?.() ?? {}) })),
     deadLetter: opts.dlq ?? null,
   };
-  if (outcome.failure) process.stderr.write(`recflow: ${paintFor(process.stderr).red('error:')} ${outcome.failure.message}\n`);
+  if (failure) process.stderr.write(`recflow: ${paintFor(process.stderr).red('error:')} ${failure.message}\n`);
   process.stderr.write(summaryText(stats, extras, paintFor(process.stderr)));
   const json = JSON.stringify(summaryJson(stats, extras), null, 2) + '\n';
   for (const target of [opts.summaryJson, x.reportJson]) {
@@ -182,4 +193,18 @@ export async function execute(x: Execution): Promise<number> {
     else if (target) writeFileSync(target, json);
   }
   return exitCode;
+}
+
+/**
+ * Calls `onEmpty` if the process is about to exit (the event loop is empty) before
+ * off() is called: the run awaited a promise nothing can settle any more. Without
+ * this, Node would exit 0 as if the run had succeeded.
+ */
+function exitGuard(onEmpty: () => void): { off(): void } {
+  const listener = (): void => {
+    process.off('beforeExit', listener);
+    onEmpty();
+  };
+  process.on('beforeExit', listener);
+  return { off: () => process.off('beforeExit', listener) };
 }

@@ -67,6 +67,7 @@ export class Runner {
   /** Stop reading; what was read is still written, then run() returns. */
   stop(signal: NodeJS.Signals): void {
     this.stopSignal ??= signal;
+    this.plan.sink?.abort?.(signal); // a sink in an outage stops retrying: its undelivered records are dead-lettered
     this.current?.stop?.();
   }
 

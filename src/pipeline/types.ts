@@ -134,6 +134,12 @@ export interface Sink {
   status?(): string | undefined;
   stats?(): Record<string, unknown>;
   /**
+   * The run is stopping on SIGINT/SIGTERM: stop retrying and waiting now; what is not
+   * delivered soon fails its write (a RecflowError whose `signal` is set), to be
+   * dead-lettered. Without it, the runner waits for pending writes as they are.
+   */
+  abort?(signal: NodeJS.Signals): void;
+  /**
    * When written records are durable in their final place: 'write' (the default) once
    * write() resolved; 'close' only once close() resolved, or, for the records of the first
    * `mark` write calls (see writeCount), once onDurable reported `mark` (a file sink that

@@ -94,6 +94,7 @@ export class ParallelRunner {
   /** Stop reading; what was read is still written, then run() returns. */
   stop(signal: NodeJS.Signals): void {
     this.stopSignal ??= signal;
+    this.plan.sink?.abort?.(signal); // a sink in an outage stops retrying: its undelivered records are dead-lettered
     this.current?.stop();
   }
 

@@ -41,7 +41,8 @@ export class HttpClient {
     this.target = opts.url.origin + opts.url.pathname;
   }
 
-  async post(body: Buffer, headers: Record<string, string>): Promise<Attempt<Answer>> {
+  /** One try; `stop` aborts it (an interrupted run), which is reported as not retryable, with the stop's reason. */
+  async post(body: Buffer, headers: Record<string, string>, stop?: AbortSignal): Promise<Attempt<Answer>> {
     let status: number;
     let text: string;
     let retryAfter: string | string[] | undefined;
@@ -51,12 +52,13 @@ export class HttpClient {
         method: 'POST',
         headers,
         body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
+        signal: stop ? AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs), stop]) : AbortSignal.timeout(this.opts.timeoutMs),
       });
       status = res.statusCode;
       retryAfter = res.headers['retry-after'];
       text = await res.body.text();
     } catch (err) {
+      if (stop?.aborted) return { ok: false, retryable: false, error: stop.reason instanceof Error ? stop.reason : new Error('aborted') };
       const { code, message, retryable } = describeError(err, this.opts.timeoutMs);
       this.events.onError(code);
       return { ok: false, retryable, error: new Error(message) };

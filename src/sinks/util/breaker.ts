@@ -14,8 +14,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 export interface BreakerOptions {
   threshold: number;
   pauseMs: number;
-  /** Told each time the breaker opens (for a log line). */
-  onOpen?: (info: { failures: number; pauseMs: number; lastError: Error }) => void;
+  /** Told each time the breaker opens (for a log line); `reopened`: a probe failed. */
+  onOpen?: (info: { failures: number; pauseMs: number; lastError: Error; reopened: boolean }) => void;
   clock?: Clock;
 }
 
@@ -119,12 +119,13 @@ export class CircuitBreaker {
   }
 
   private open(error: Error): void {
+    const reopened = this.current === 'half-open';
     this.current = 'open';
     this.probing = false;
     this.lastError = error;
     this.openUntil = this.clock.now() + this.opts.pauseMs;
     this.opens++;
-    this.opts.onOpen?.({ failures: this.failures, pauseMs: this.opts.pauseMs, lastError: error });
+    this.opts.onOpen?.({ failures: this.failures, pauseMs: this.opts.pauseMs, lastError: error, reopened });
     this.cancelPause();
     this.pause = this.clock.after(this.opts.pauseMs, () => {
       this.pause = undefined;
