@@ -139,17 +139,17 @@ export async function execute(x: Execution): Promise<number> {
   process.on('SIGTERM', onSignal);
   progress.start();
   let outcome;
-  try {
-    outcome = await runner.run();
   const guard = exitGuard(() => {
     // the event loop emptied while the run still waited: a promise nothing will settle
     process.stderr.write('recflow: internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow, please report it.\n');
     process.exitCode = 3;
   });
+  try {
+    outcome = await runner.run();
   } finally {
+    guard.off();
     progress.stop();
     await dlq.close();
-    guard.off();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
