@@ -23,6 +23,8 @@ export class AckGate {
   /** The records of the first `durable` sink write calls are in their final place. */
   private durable = 0;
   private chain: Promise<void> = Promise.resolve();
+  /** Release steps queued in the chain and not done. */
+  private running = 0;
 
   constructor(
     private readonly sink: Sink | null,
@@ -34,6 +36,11 @@ export class AckGate {
       this.durable = Math.max(this.durable, mark);
       this.release();
     });
+  }
+
+  /** Acks held or being made: the source they belong to must stay open (a Kafka commit needs it). */
+  get pending(): boolean {
+    return this.held.length > 0 || this.running > 0;
   }
 
   /** The mark of a batch sent now: the sink write calls made so far (its own included). */
@@ -66,15 +73,18 @@ export class AckGate {
     const ready: Ack[] = [];
     while (this.held.length > 0 && this.held[0]!.mark <= this.durable) ready.push(this.held.shift()!.ack);
     if (ready.length === 0) return;
+    this.running++;
     this.chain = this.chain.then(async () => {
-      if (this.hooks.failed()) return;
       try {
+        if (this.hooks.failed()) return;
         await this.dlq.flush();
         await this.dlq.sync();
         // each ack marks its offsets synchronously, in this order; the source serializes commits
         await Promise.all(ready.map((ack) => ack()));
       } catch (err) {
         this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
+      } finally {
+        this.running--;
       }
     });
   }

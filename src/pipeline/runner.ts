@@ -107,7 +107,7 @@ export class Runner {
         } finally {
           // acks before close: a Kafka source commits what was written, then disconnects
           while (inFlight.length > 0) await this.settle(inFlight.shift()!);
-          if (!this.acks.holding) await closeSource(source); // else after the sink closed and held acks committed
+          if (!this.acks.pending) await closeSource(source); // else after the sink closed and the held acks are made
         }
         doneBytes += source.totalBytes ?? lastBytes;
       }
