@@ -37,7 +37,7 @@ export function runCommand(): Command {
         opts,
         stages: prepared.stages,
         sinkPath: sinkKind(to) === 'file' || to === '-' ? to : undefined,
-        makeSink: (ctx) => createSink(to, ctx),
+        makeSink: (ctx) => createSink(to, { ...ctx, pipeline: prepared.fingerprint }),
       });
     } finally {
       await prepared.close();

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { Stage } from '../pipeline/types.js';
 import { planStages } from '../stages/plan.js';
+import { pipelineFingerprint } from './fingerprint.js';
 import { resolveRun } from './resolve.js';
 
 export function addRunConfigOptions(cmd: Command): Command {
@@ -27,6 +28,8 @@ export function addRunConfigOptions(cmd: Command): Command {
 export interface PreparedRun {
   sources: string[];
   stages: Stage[];
+  /** What turns input into output, for the HTTP idempotency keys (see fingerprint.ts). */
+  fingerprint: string;
   /** Release the stages (user stages may hold resources). */
   close(): Promise<void>;
 }
@@ -34,7 +37,7 @@ export interface PreparedRun {
 /** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
 export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Command): Promise<PreparedRun | null> {
   const run = await resolveRun(cmd, args, process.env, alsoKnown);
-  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean }>();
+  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean; kind?: string }>();
   const plan = await planStages(run.stageRefs, {
     validate: opts.validate !== false,
     dryRun: opts.dryRun === true, // user stage modules are parsed, not run
@@ -47,6 +50,7 @@ export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Comma
   return {
     sources: run.sources,
     stages: plan.stages,
+    fingerprint: pipelineFingerprint({ described: plan.described, refs: run.stageRefs, kind: opts.kind }),
     close: async () => {
       for (const s of plan.stages) await s.close?.();
     },

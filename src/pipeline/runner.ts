@@ -82,6 +82,7 @@ export class Runner {
     };
     let sinkClosed = false;
     let doneBytes = 0;
+    sink?.holdAcrossWrites?.(); // settle() releases a held write before waiting for it
     try {
       for (const source of sources) {
         if (this.stopSignal || this.failure || this.satisfied) break;
@@ -187,6 +188,7 @@ export class Runner {
 
   private async settle(entry: InFlight): Promise<void> {
     const { stats } = this.plan;
+    if (entry.records.length > 0) this.plan.sink?.release?.(entry.records);
     const res = await entry.result;
     if ('ok' in res) {
       const sinkRejected = res.ok.rejected ?? [];

@@ -50,7 +50,7 @@ export interface Rec {
   source: string;
   /** 1-based physical line where the record starts; null for Kafka. */
   line: number | null;
-  /** Stable identity of where the record came from (path+size+mtime, or topic/partition). */
+  /** Stable identity of where the record came from (path+content print, stdin, or topic/partition). */
   origin: string;
   /** Position inside the origin: the line for files, the offset for Kafka. */
   pos: number;
@@ -139,6 +139,14 @@ export interface Sink {
    * dead-lettered. Without it, the runner waits for pending writes as they are.
    */
   abort?(signal: NodeJS.Signals): void;
+  /**
+   * The sequential runner calls this once before its first write, promising to call
+   * release(records) before it waits for that write: the sink may then hold records
+   * back for a batch cut across writes (HTTP), so batches depend on the input alone.
+   */
+  holdAcrossWrites?(): void;
+  /** The runner is about to wait for the write of exactly these records: send what holds them now. */
+  release?(records: Rec[]): void;
   /**
    * When written records are durable in their final place: 'write' (the default) once
    * write() resolved; 'close' only once close() resolved, or, for the records of the first

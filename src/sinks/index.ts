@@ -10,6 +10,11 @@ export interface ComponentContext {
   debug: boolean;
   /** Output paths planned and checked before the run (src/sinks/outputs.ts); pathFor(kind) names the file sink's files. */
   outputs?: import('./outputs.js').OutputPlan;
+  /**
+   * Fingerprint of what turns input into output (stages and their options, kind,
+   * contract version): part of every HTTP idempotency key (src/config/fingerprint.ts).
+   */
+  pipeline?: string;
 }
 
 export function sinkKind(address: string): 'stdout' | 'file' | 'http' | 'kafka' {

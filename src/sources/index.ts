@@ -1,8 +1,10 @@
 // Turns the source arguments of a command into checked Sources, before any output:
 // globs expanded, files stat'ed and readable, CSV headers checked.
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { access, open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { constants as zlib, gunzipSync } from 'node:zlib';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
@@ -37,6 +39,37 @@ async function expand(arg: string): Promise<string[]> {
   }
 }
 
+/** Bytes read for a file's content print: its first line must fit. */
+const PRINT_BYTES = 64 * 1024;
+
+/**
+ * A print of the file's content that appending lines does not change: a hash of its
+ * first line (the CSV header, or the first NDJSON record), after gunzip, at most 64 KiB.
+ * Not size or mtime: `touch` or an appended line is no reason to send the rest again;
+ * the HTTP keys hash each batch's records too, so other content gets other keys anyway.
+ */
+async function contentPrint(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(PRINT_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, PRINT_BYTES, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      // a truncated stream is fine: only its start is wanted
+      head = gunzipSync(head, { finishFlush: zlib.Z_SYNC_FLUSH }).subarray(0, PRINT_BYTES);
+    } catch {
+      // not valid gzip: the run reports it when it reads the file; the raw bytes serve as the print
+    }
+  }
+  const nl = head.indexOf(10);
+  return createHash('sha256').update(nl === -1 ? head : head.subarray(0, nl + 1)).digest('hex').slice(0, 16);
+}
+
 async function fileSpec(name: string, opts: SourceOptions): Promise<FileSpec> {
   const path = resolve(name);
   let st;
@@ -60,7 +93,8 @@ async function fileSpec(name: string, opts: SourceOptions): Promise<FileSpec> {
     format: opts.format ?? byName.format,
     gzip: byName.gzip,
     size: st.size,
-    origin: `file:${path}:${st.size}:${Math.trunc(st.mtimeMs)}`,
+    // a pipe or device is read once: nothing of it may be taken for a print
+    origin: `file:${path}:${st.isFile() ? await contentPrint(path) : 'stream'}`,
   };
 }
 
@@ -75,6 +109,7 @@ async function checkHeader(spec: FileSpec): Promise<void> {
 export async function openSources(args: string[], opts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
   const sources: Source[] = [];
   let stdinUsed = false;
+  const origins = new Map<string, number>();
   for (const arg of args) {
     if (/^kafka:\/\//i.test(arg)) {
       sources.push(await (await import('./kafka.js')).createKafkaSource(arg, ctx));
@@ -83,12 +118,17 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
     if (arg === '-') {
       if (stdinUsed) throw new RecflowError('usage', "stdin ('-') can be given only once as a source");
       stdinUsed = true;
-      const spec: FileSpec = { name: '-', path: null, format: opts.format, origin: `stdin:${process.pid}:${Date.now()}` };
+      // one constant identity: the same piped data gives the same batches and keys
+      const spec: FileSpec = { name: '-', path: null, format: opts.format, origin: 'stdin' };
       sources.push(new FileSource(spec, { kindHint: opts.kind }));
       continue;
     }
     for (const name of await expand(arg)) {
       const spec = await fileSpec(name, opts);
+      // the same file twice: its second reading is its own source of batches
+      const seen = origins.get(spec.origin) ?? 0;
+      origins.set(spec.origin, seen + 1);
+      if (seen > 0) spec.origin += `#${seen + 1}`;
       await checkHeader(spec);
       sources.push(new FileSource(spec, { kindHint: opts.kind }));
     }

@@ -103,6 +103,47 @@ describe('LineBatcher', () => {
     );
   });
 
+  it('property: Batcher holding across writes (the sequential runner) cuts as in one write, wherever writes end; same content hashes as LineBatcher', async () => {
+    await fc.assert(
+      fc.asyncProperty(segments, limits, fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 20 }).map((a) => [...a, 1]), async (segs, lim, cuts) => {
+        const recs = recsOf(segs);
+        const want = await viaBatcher(recs, lim);
+        const held: Batch[] = [];
+        const b = new Batcher(lim, (batch) => held.push(batch));
+        b.holdAcrossWrites();
+        const lb = new LineBatcher(lim, () => {});
+        const lineBatches = new Set<LineBatch>();
+        let c = 0;
+        for (const seg of recs) {
+          for (let i = 0; i < seg.length; ) {
+            const n = Math.min(cuts[c++ % cuts.length]!, seg.length - i); // 0: an empty write (all filtered)
+            const write = seg.slice(i, i + n);
+            b.add(write);
+            if (n > 0) for (const p of lb.add(encoded(write))) lineBatches.add(p.batch);
+            i += n;
+          }
+        }
+        // what the runner does at the end of the input: releases the writes it waits for
+        const hashes = held.map((x) => x.contentHash());
+        b.flush();
+        hashes.push(...held.slice(hashes.length).map((x) => x.contentHash()));
+        const got = await Promise.all(
+          held.map(async (x) => ({
+            seq: x.seq,
+            origin: x.origin,
+            count: x.recs.length,
+            firstPos: x.firstPos,
+            lastPos: x.lastPos,
+            body: (await encodeBody(x.lines, 'ndjson', false)).toString('utf8'),
+          })),
+        );
+        expect(got).toEqual(want);
+        expect(hashes).toEqual([...lineBatches].map((x) => x.contentHash()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('a full batch leaves at once, not on the next line (so the oldest write is never held back)', () => {
     const sent: LineBatch[] = [];
     const lb = new LineBatcher({ records: 3, bytes: 1 << 20, lingerMs: 0, overheadBytes: 0 }, (b) => sent.push(b));

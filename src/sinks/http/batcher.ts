@@ -1,8 +1,12 @@
 // Cuts records into batches by count and bytes, one origin per batch. Only Kafka
 // origins linger (a partial batch leaves after lingerMs): file batches must not
 // depend on timing, so that a rerun cuts the same batches and sends the same keys.
+// Once holdAcrossWrites() is on (the runner promises release() before it waits for
+// a write), a file batch is cut by count, bytes and origin only, not where a write
+// ended: the same cuts as LineBatcher, so both runners send the same keys.
 import type { Rec } from '../../pipeline/types.js';
 import { lineBytes } from './encode.js';
+import { linesHash } from './idempotency.js';
 
 export interface BatchLimits {
   records: number;
@@ -50,6 +54,18 @@ export class Batch extends PendingBatch {
   get lastPos(): number {
     return this.recs[this.recs.length - 1]!.pos;
   }
+
+  /** Hash of the NDJSON lines (see linesHash); before the body is built, which empties `lines`. */
+  contentHash(): string {
+    return linesHash(this.lines);
+  }
+}
+
+/** A write whose records are not all answered yet: the batches they are in, and how many are unsettled. */
+interface HeldWrite {
+  recs: readonly Rec[];
+  batches: Batch[];
+  unsettled: number;
 }
 
 export const lingers = (origin: string): boolean => origin.startsWith('kafka:');
@@ -57,6 +73,11 @@ export const lingers = (origin: string): boolean => origin.startsWith('kafka:');
 export class Batcher {
   private readonly open = new Map<string, Batch>();
   private seq = 0;
+  private holding = false;
+  /** While holding: the open file batch (one at a time, as in LineBatcher). */
+  private held: Batch | null = null;
+  /** Pending writes in write order (only while holding). */
+  private readonly writes: HeldWrite[] = [];
 
   constructor(
     private readonly limits: BatchLimits,
@@ -69,6 +90,8 @@ export class Batcher {
     for (const rec of records) {
       const line = JSON.stringify(rec.value);
       const size = lineBytes(line);
+      // as LineBatcher: a held file batch ends where another file's records begin
+      if (this.held && this.held.origin !== rec.origin && !lingers(rec.origin)) this.close(this.held);
       let batch = this.open.get(rec.origin);
       if (batch && (batch.recs.length >= this.limits.records || batch.bytes + size > this.limits.bytes)) {
         this.close(batch);
@@ -77,6 +100,7 @@ export class Batcher {
       if (!batch) {
         batch = new Batch(++this.seq, rec.origin, this.limits.overheadBytes);
         this.open.set(rec.origin, batch);
+        if (this.holding && !lingers(rec.origin)) this.held = batch;
       }
       batch.recs.push(rec);
       batch.lines.push(line);
@@ -87,12 +111,43 @@ export class Batcher {
     }
     for (const batch of parts.keys()) {
       if (this.open.get(batch.origin) !== batch) continue;
-      if (!lingers(batch.origin) || batch.recs.length >= this.limits.records) this.close(batch);
-      else if (!batch.timer) {
-        batch.timer = setTimeout(() => this.close(batch), this.limits.lingerMs);
-      }
+      if (batch.recs.length >= this.limits.records) this.close(batch); // full: leaves at once
+      else if (lingers(batch.origin)) batch.timer ??= setTimeout(() => this.close(batch), this.limits.lingerMs);
+      else if (!this.holding) this.close(batch);
     }
+    if (this.holding && parts.size > 0) this.track(records, [...parts.keys()]);
     return [...parts].map(([batch, recs]) => ({ batch, recs }));
+  }
+
+  /** From now on file batches stay open across writes until full, released or flushed. */
+  holdAcrossWrites(): void {
+    this.holding = true;
+  }
+
+  /**
+   * True when the oldest pending write waits for a file batch held open for later
+   * records: the caller must write more (not wait for it), or release it.
+   */
+  get oldestHeld(): boolean {
+    const w = this.writes;
+    while (w.length > 0 && w[0]!.unsettled === 0) w.shift();
+    return w.length > 0 && w[0]!.batches.some((b) => this.open.get(b.origin) === b && !lingers(b.origin));
+  }
+
+  /** The caller is about to wait for the write of `records`: send the held batches it is in now. */
+  release(records: readonly Rec[]): void {
+    const held = this.writes.find((x) => x.recs === records);
+    if (!held) return;
+    for (const b of held.batches) if (!lingers(b.origin)) this.close(b);
+  }
+
+  private track(recs: readonly Rec[], batches: Batch[]): void {
+    const held: HeldWrite = { recs, batches, unsettled: batches.length };
+    const settled = (): void => {
+      held.unsettled--;
+    };
+    for (const b of batches) b.done.then(settled, settled);
+    this.writes.push(held);
   }
 
   /** Sends every open (lingering) batch now. */
@@ -104,6 +159,7 @@ export class Batcher {
     if (this.open.get(batch.origin) !== batch) return;
     clearTimeout(batch.timer);
     this.open.delete(batch.origin);
+    if (this.held === batch) this.held = null;
     this.emit(batch);
   }
 }

@@ -42,6 +42,8 @@ interface Job {
   firstPos: number;
   lastPos: number;
   count: number;
+  /** Hash of the batch's lines as sent (before gzip), for its idempotency key; before body(). */
+  contentHash(): string;
   /** The request body, built once a request slot is free. */
   body(): Promise<Buffer>;
 }
@@ -75,7 +77,7 @@ export class HttpSink implements LineSink {
 
   constructor(
     private readonly opts: HttpSinkOptions,
-    private readonly ctx: Pick<ComponentContext, 'log' | 'debug'>,
+    private readonly ctx: Pick<ComponentContext, 'log' | 'debug' | 'pipeline'>,
   ) {
     this.client = new HttpClient(opts, {
       onStatus: (status) => bump(this.counts.statusCounts, String(status)),
@@ -104,6 +106,7 @@ export class HttpSink implements LineSink {
           firstPos: batch.firstPos,
           lastPos: batch.lastPos,
           count: batch.count,
+          contentHash: () => batch.contentHash(),
           body: () => batch.body(opts.body, opts.gzip),
         },
         batch,
@@ -124,6 +127,7 @@ export class HttpSink implements LineSink {
    * pending records are memory (and GC time). Adapts to the size of the writes seen.
    */
   get maxInFlight(): number {
+    if (this.batcher.oldestHeld) return Number.MAX_SAFE_INTEGER; // waiting now would wait for records not read yet
     const { concurrency, batchRecords } = this.opts;
     if (this.writes.count === 0) return concurrency + 1;
     const perWrite = this.writes.records / this.writes.count;
@@ -171,6 +175,15 @@ export class HttpSink implements LineSink {
     this.lineBatcher.flush();
   }
 
+  /** Cut batches across writes, as LineBatcher does (the runner calls release() before it waits for a write). */
+  holdAcrossWrites(): void {
+    this.batcher.holdAcrossWrites();
+  }
+
+  release(records: Rec[]): void {
+    this.batcher.release(records);
+  }
+
   /** Enough records to fill every request slot and one batch more (and always more than one batch). */
   get linesWindow(): number {
     return (this.opts.concurrency + 1) * this.opts.batchRecords;
@@ -206,6 +219,7 @@ export class HttpSink implements LineSink {
         firstPos: batch.firstPos,
         lastPos: batch.lastPos,
         count: batch.recs.length,
+        contentHash: () => batch.contentHash(),
         body: async () => {
           const body = await encodeBody(batch.lines, this.opts.body, this.opts.gzip);
           batch.lines = []; // the body holds them now
@@ -227,7 +241,7 @@ export class HttpSink implements LineSink {
     const release = await this.slots.acquire();
     try {
       if (this.failure) throw new Error(this.failure);
-      const key = batchKey(this.opts.idempotencyKey, { origin: batch.origin, firstPos: batch.firstPos, lastPos: batch.lastPos, count: batch.count }, this.opts.url.href);
+      const key = batchKey(this.opts.idempotencyKey, { origin: batch.origin, firstPos: batch.firstPos, lastPos: batch.lastPos, count: batch.count }, { url: this.opts.url.pathname + this.opts.url.search, pipeline: this.ctx.pipeline ?? '', body: this.opts.body, content: () => batch.contentHash() });
       const body = await batch.body();
       const headers = { ...this.baseHeaders, 'idempotency-key': key };
       const answer = await withRetries(

@@ -5,6 +5,7 @@
 import type { EncodedLines, LineRange } from '../../pipeline/types.js';
 import { PendingBatch, type BatchLimits } from './batcher.js';
 import { gzipBody } from './encode.js';
+import { linesHash } from './idempotency.js';
 import type { BodyFormat } from './options.js';
 
 export class LineBatch extends PendingBatch {
@@ -18,6 +19,11 @@ export class LineBatch extends PendingBatch {
     this.lastPos = lines.pos[to - 1]!;
     this.count += to - from;
     this.slices.push(lines.bytes.subarray(startByte, endByte));
+  }
+
+  /** Hash of the lines, the same as Batch.contentHash() for the same records; before body(). */
+  contentHash(): string {
+    return linesHash(this.slices);
   }
 
   /**
@@ -34,7 +40,7 @@ export class LineBatch extends PendingBatch {
 }
 
 /** `{"records":[a,b]}` from `a\nb\n`: JSON text has no raw newline, so every '\n' ends a line. */
-function wrapJson(ndjson: Buffer): Buffer {
+export function wrapJson(ndjson: Buffer): Buffer {
   const head = '{"records":[';
   const out = Buffer.allocUnsafe(head.length + Math.max(0, ndjson.length - 1) + 2);
   out.write(head, 0, 'latin1');
