@@ -19,7 +19,8 @@ export const filterStage = defineStage({
   summary: 'Keep the records for which an expression is true; the others are dropped (counted as dropped) or rejected.',
   notes: [
     'Expressions: comparisons `== != < <= > >=`, `and`/`or`/`not` (or `&& || !`), `field in ("a","b")`, ' +
-      '`field not in (...)`, regex `field =~ /re/i` and `!~`, `exists(field)`, arithmetic `+ - * / %`, strings in ' +
+      '`field not in (...)`, regex `field =~ /re/i` and `!~` (RE2 syntax, linear time: no backreferences or lookaround), ' +
+      '`exists(field)`, arithmetic `+ - * / %`, strings in ' +
       'single or double quotes, numbers, `true`, `false`, `null`, parentheses. A field name with odd characters goes ' +
       'in backquotes: `` `unit price` > 3``. How values compare: see "Expressions" in docs/stages.md.',
   ],
