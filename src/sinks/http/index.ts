@@ -127,7 +127,8 @@ export class HttpSink implements LineSink {
    * pending records are memory (and GC time). Adapts to the size of the writes seen.
    */
   get maxInFlight(): number {
-    if (this.batcher.oldestHeld) return Number.MAX_SAFE_INTEGER; // waiting now would wait for records not read yet
+    // waiting now would wait for records not read yet (once given up, the runner must settle and stop)
+    if (!this.failure && this.batcher.oldestHeld) return Number.MAX_SAFE_INTEGER;
     const { concurrency, batchRecords } = this.opts;
     if (this.writes.count === 0) return concurrency + 1;
     const perWrite = this.writes.records / this.writes.count;

@@ -55,7 +55,7 @@ export const HTTP_SINK_OPTIONS: OptionSpec[] = [
   { flags: '--concurrency <n>', key: 'concurrency', description: 'HTTP sink: batches in flight at once', default: '4' },
   { flags: '--body <format>', key: 'body', description: 'HTTP sink: request body, ndjson or json ({"records":[...]})', default: 'ndjson' },
   { flags: '--gzip', key: 'gzip', description: 'HTTP sink: gzip request bodies (Content-Encoding: gzip)' },
-  { flags: '--idempotency-key <mode>', key: 'idempotencyKey', description: 'HTTP sink: source (derived from source positions, stable across runs) or random', default: 'source' },
+  { flags: '--idempotency-key <mode>', key: 'idempotencyKey', description: 'HTTP sink: source (a hash of the source, positions, records and pipeline: the same on reruns of the same input) or random', default: 'source' },
   { flags: '--token-file <path>', key: 'tokenFile', description: 'HTTP sink: file holding the bearer token (else RECFLOW_HTTP_TOKEN)' },
   { flags: '--header <header>', key: 'header', description: "HTTP sink: extra request header 'Name: value' (repeatable)", repeatable: true },
   { flags: '--timeout-ms <ms>', key: 'timeoutMs', description: 'HTTP sink: timeout of one request', default: '30000' },
