@@ -141,7 +141,7 @@ export async function execute(x: Execution): Promise<number> {
   let outcome;
   const guard = exitGuard(() => {
     // the event loop emptied while the run still waited: a promise nothing will settle
-    process.stderr.write('recflow: internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow, please report it.\n');
+    process.stderr.write('recflow: internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.\n');
     process.exitCode = 3;
   });
   try {

@@ -16,9 +16,15 @@ export interface BatchLimits {
   overheadBytes: number;
 }
 
-/** What became of a batch that was answered: delivered, or refused for good (4xx) with this message. */
+/**
+ * What became of a batch's records, by index in the batch (`from` included, `to`
+ * excluded): refused for good (4xx) with a message, or not delivered because the
+ * sink gave up; records in neither were delivered. After a 413 the halves of a
+ * batch are sent alone, so one batch can end partly delivered.
+ */
 export interface BatchResult {
-  refused?: string;
+  refused?: Array<{ from: number; to: number; message: string }>;
+  undelivered?: Array<{ from: number; to: number }>;
 }
 
 /** A batch's identity, its size so far, and the promise its writes wait on. */

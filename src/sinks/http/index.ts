@@ -1,17 +1,24 @@
 // The HTTP sink: batches records, POSTs them with bounded concurrency, retries with
 // back-off behind a circuit breaker, and resolves a write only once its records
 // are delivered (2xx) or refused for good (4xx, returned for the dead-letter output).
+// A 413 batch is sent again in halves, down to one record. abort() (SIGINT/SIGTERM)
+// ends every wait and retry at once; a watchdog fails the run if batches are pending
+// with nothing (no request, encoding or timer) left that could settle them.
 import { SinkFailure } from '../../errors.js';
-import type { EncodedLines, LineSink, LinesOutcome, Rec, Rejected, Sink, SinkWriteResult } from '../../pipeline/types.js';
+import type { EncodedLines, LineSink, LinesOutcome, Rec, Sink, SinkWriteResult } from '../../pipeline/types.js';
 import type { ComponentContext } from '../index.js';
 import { GaveUp, withRetries } from '../util/backoff.js';
 import { CircuitBreaker } from '../util/breaker.js';
+import { SystemClock, type Timer } from '../util/clock.js';
 import { Semaphore } from '../util/semaphore.js';
-import { Batch, type BatchResult, Batcher } from './batcher.js';
+import { Watchdog } from '../util/watchdog.js';
+import { Batch, type BatchResult, Batcher, type PendingBatch } from './batcher.js';
 import { HttpClient } from './client.js';
-import { CONTENT_TYPE, encodeBody, JSON_WRAPPER_BYTES } from './encode.js';
+import { CONTENT_TYPE, JSON_WRAPPER_BYTES } from './encode.js';
 import { batchKey } from './idempotency.js';
+import { lineJob, recordJob, type Job } from './jobs.js';
 import { LineBatcher } from './lines.js';
+import { countOf, DeliveryInterrupted, merged, rangesOf, refusedRecord } from './outcome.js';
 import { parseHttpSinkOptions, type HttpSinkOptions } from './options.js';
 
 export type { HttpSinkOptions } from './options.js';
@@ -28,24 +35,17 @@ export type HttpSinkStats = {
   errorCounts: Record<string, number>;
   breakerOpens: number;
   bytesSent: number;
+  /** Batches sent again in halves after a 413. */
+  splits: number;
   gaveUp: boolean;
 };
 
+/** After abort(), requests in flight get this long to be answered, then they are cut. */
+const ABORT_GRACE_MS = 1000;
+
+
 export async function createHttpSink(address: string, ctx: ComponentContext): Promise<Sink> {
   return new HttpSink(parseHttpSinkOptions(address, ctx.opts, ctx.env), ctx);
-}
-
-/** One batch to send, from either batcher. */
-interface Job {
-  seq: number;
-  origin: string;
-  firstPos: number;
-  lastPos: number;
-  count: number;
-  /** Hash of the batch's lines as sent (before gzip), for its idempotency key; before body(). */
-  contentHash(): string;
-  /** The request body, built once a request slot is free. */
-  body(): Promise<Buffer>;
 }
 
 export class HttpSink implements LineSink {
@@ -57,11 +57,28 @@ export class HttpSink implements LineSink {
   private readonly batcher: Batcher;
   /** Batches of pre-encoded lines (the parallel runner's). */
   private readonly lineBatcher: LineBatcher;
+  /** Aborted when the sink gave up or the run was interrupted: waits and retries end. */
   private readonly stopAll = new AbortController();
+  /** Aborted ABORT_GRACE_MS after abort(): requests in flight are cut. */
+  private readonly cut = new AbortController();
+  private cutTimer: Timer | undefined;
   private readonly baseHeaders: Record<string, string>;
-  private readonly pending = new Set<Promise<unknown>>();
+  /** Batches launched and not settled, with how to settle them (the watchdog may have to). */
+  private readonly pending = new Map<Promise<unknown>, { job: Job; resolve: (r: BatchResult) => void }>();
+  /** Timers of this sink (retry back-off, breaker), for the watchdog. */
+  private readonly clock = new SystemClock();
+  private readonly live = { requests: 0, encoding: 0 };
+  private readonly watchdog: Watchdog;
+  /** Each line batch's line positions (for the halves of a 413 batch). */
+  private readonly linePositions = new WeakMap<PendingBatch, Float64Array[]>();
+  /** Records refused for good, by status; and whether any batch was delivered. */
+  private readonly refusedBy: Record<string, number> = {};
+  /** Set by abort(): the signal that interrupted the run. */
+  private interrupted: NodeJS.Signals | undefined;
   /** The first give-up's message; once set, every write fails with it. */
   private failure: string | undefined;
+  /** The signal, when the failure came from an interruption. */
+  private failureSignal: NodeJS.Signals | undefined;
   private readonly writes = { count: 0, records: 0 };
   private readonly counts: Omit<HttpSinkStats, 'breakerOpens'> = {
     batches: 0,
@@ -72,6 +89,7 @@ export class HttpSink implements LineSink {
     statusCounts: {},
     errorCounts: {},
     bytesSent: 0,
+    splits: 0,
     gaveUp: false,
   };
 
@@ -88,8 +106,11 @@ export class HttpSink implements LineSink {
     this.breaker = new CircuitBreaker({
       threshold: opts.breakerThreshold,
       pauseMs: opts.breakerPauseMs,
-      onOpen: ({ failures, pauseMs, lastError }) =>
-        ctx.log(`http: ${failures} failed tries in a row to ${this.client.target} (last: ${lastError.message}); circuit breaker open, next try in ${(pauseMs / 1000).toFixed(1)}s`),
+      clock: this.clock,
+      // one line per outage, not one per failed probe (a short pause would flood stderr)
+      onOpen: ({ failures, pauseMs, lastError, reopened }) => {
+        if (!reopened || ctx.debug) ctx.log(`http: ${failures} failed tries in a row to ${this.client.target} (last: ${lastError.message}); circuit breaker open, next try in ${(pauseMs / 1000).toFixed(1)}s`);
+      },
     });
     const limits = {
       records: opts.batchRecords,
@@ -98,19 +119,21 @@ export class HttpSink implements LineSink {
       overheadBytes: opts.body === 'json' ? JSON_WRAPPER_BYTES : 0,
     };
     this.batcher = new Batcher(limits, (batch) => this.dispatch(batch));
+    const wire = { format: opts.body, gzip: opts.gzip };
     this.lineBatcher = new LineBatcher(limits, (batch) =>
       this.launch(
-        {
-          seq: batch.seq,
-          origin: batch.origin,
-          firstPos: batch.firstPos,
-          lastPos: batch.lastPos,
-          count: batch.count,
-          contentHash: () => batch.contentHash(),
-          body: () => batch.body(opts.body, opts.gzip),
-        },
+        lineJob(
+          batch,
+          () => (this.linePositions.get(batch) ?? []).flatMap((p) => [...p]),
+          () => batch.body('ndjson', false),
+          wire,
+        ),
         batch,
       ),
+    );
+    this.watchdog = new Watchdog(
+      () => this.pending.size > 0 && this.live.requests === 0 && this.live.encoding === 0 && this.clock.pending === 0,
+      () => this.stalled(),
     );
     this.baseHeaders = {
       'content-type': CONTENT_TYPE[opts.body],
@@ -138,37 +161,55 @@ export class HttpSink implements LineSink {
   async write(records: Rec[]): Promise<SinkWriteResult> {
     this.writes.count++;
     this.writes.records += records.length;
-    if (this.failure) throw new SinkFailure(this.failure, { undelivered: records });
-    const parts = this.batcher.add(records);
+    if (this.failure) {
+      this.counts.deadLettered += records.length;
+      throw this.failureError(records);
+    }
+    // a write's records are the tail of each batch they went to, as add() returns
+    const parts = this.batcher.add(records).map((p) => ({ ...p, offset: p.batch.recs.length - p.recs.length }));
     const outcomes = await Promise.allSettled(parts.map((p) => p.batch.done));
     const refused: Array<{ rec: Rec; message: string }> = [];
     const undelivered: Rec[] = [];
     outcomes.forEach((outcome, i) => {
-      const { recs } = parts[i]!;
-      if (outcome.status === 'rejected') undelivered.push(...recs);
-      else if (outcome.value.refused) for (const rec of recs) refused.push({ rec, message: outcome.value.refused });
+      const { recs, offset } = parts[i]!;
+      const ranges = rangesOf(outcome, offset, recs.length);
+      for (const r of ranges.refused) for (const rec of recs.slice(r.from, r.to)) refused.push({ rec, message: r.message });
+      for (const r of ranges.undelivered) undelivered.push(...recs.slice(r.from, r.to));
     });
     if (undelivered.length > 0) {
       // Refused records of this write are not delivered either: the runner dead-letters them all.
       undelivered.push(...refused.map((r) => r.rec));
-      throw new SinkFailure(this.failure ?? `could not deliver to ${this.client.target}`, { undelivered });
+      this.counts.deadLettered += undelivered.length;
+      throw this.failureError(undelivered);
     }
+    this.counts.deadLettered += refused.length;
     return refused.length > 0 ? { rejected: refused.map((r) => refusedRecord(r.rec, r.message)) } : {};
   }
 
   /** Lines of one piece, in input order; batches are cut across writes (see LineBatcher). */
   async writeLines(lines: EncodedLines): Promise<LinesOutcome> {
     const n = lines.ends.length;
-    if (this.failure) return { refused: [], undelivered: n > 0 ? [{ from: 0, to: n }] : [], failure: new SinkFailure(this.failure) };
-    const parts = this.lineBatcher.add(lines);
+    if (this.failure) {
+      this.counts.deadLettered += n;
+      return { refused: [], undelivered: n > 0 ? [{ from: 0, to: n }] : [], failure: this.failureError() };
+    }
+    const parts = this.lineBatcher.add(lines).map((p) => {
+      // the lines' positions, for the halves of a 413 batch (the piece's arrays are reused later)
+      let list = this.linePositions.get(p.batch);
+      if (!list) this.linePositions.set(p.batch, (list = []));
+      list.push(lines.pos.slice(p.from, p.to));
+      return { ...p, offset: p.batch.count - (p.to - p.from) };
+    });
     const outcomes = await Promise.allSettled(parts.map((p) => p.batch.done));
     const result: LinesOutcome = { refused: [], undelivered: [] };
     outcomes.forEach((outcome, i) => {
-      const { from, to } = parts[i]!;
-      if (outcome.status === 'rejected') result.undelivered.push({ from, to });
-      else if (outcome.value.refused) result.refused.push({ from, to, message: outcome.value.refused });
+      const { from, to, offset } = parts[i]!;
+      const ranges = rangesOf(outcome, offset, to - from);
+      for (const r of ranges.refused) result.refused.push({ from: from + r.from, to: from + r.to, message: r.message });
+      for (const r of ranges.undelivered) result.undelivered.push({ from: from + r.from, to: from + r.to });
     });
-    if (result.undelivered.length > 0) result.failure = new SinkFailure(this.failure ?? `could not deliver to ${this.client.target}`);
+    this.counts.deadLettered += countOf(result.refused) + countOf(result.undelivered);
+    if (result.undelivered.length > 0) result.failure = this.failureError();
     return result;
   }
 
@@ -193,9 +234,32 @@ export class HttpSink implements LineSink {
   async close(): Promise<void> {
     this.batcher.flush();
     this.lineBatcher.flush();
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending.keys()]);
+    this.watchdog.disarm();
+    this.cutTimer?.cancel();
     this.breaker.dispose();
     await this.client.close();
+    const refused = Object.entries(this.refusedBy);
+    const by4xx = refused.some(([status]) => status.startsWith('4'));
+    if (!this.failure && !this.interrupted && this.counts.delivered === 0 && by4xx) {
+      // a wrong URL, token or size limit looks like this: not a success
+      const what = refused.map(([status, n]) => `HTTP ${status} (${n} records)`).join(', ');
+      throw new SinkFailure(`${this.client.target} refused every batch and took none: ${what}; the records are in the dead-letter output as http_rejected`);
+    }
+  }
+
+  /**
+   * The run is interrupted (SIGINT/SIGTERM): no retry starts and every wait ends now;
+   * held batches go once; requests in flight get ABORT_GRACE_MS to be answered.
+   * What is not delivered fails with DeliveryInterrupted (dead-lettered as delivery_failed).
+   */
+  abort(signal: NodeJS.Signals): void {
+    if (this.interrupted) return;
+    this.interrupted = signal;
+    this.stopAll.abort(new Error(`interrupted by ${signal} before delivery to ${this.client.target}`));
+    this.cutTimer = this.clock.after(ABORT_GRACE_MS, () => this.cut.abort(this.stopAll.signal.reason));
+    this.batcher.flush();
+    this.lineBatcher.flush();
   }
 
   status(): string {
@@ -203,6 +267,7 @@ export class HttpSink implements LineSink {
     if (this.slots.waiting > 0) parts.push(`${this.slots.waiting} queued`);
     const breaker = this.breaker.describe();
     if (breaker) parts.push(breaker);
+    if (this.interrupted && !this.failure) parts.push('interrupted');
     if (this.failure) parts.push('gave up');
     return parts.join(', ');
   }
@@ -213,43 +278,46 @@ export class HttpSink implements LineSink {
   }
 
   private dispatch(batch: Batch): void {
-    this.launch(
-      {
-        seq: batch.seq,
-        origin: batch.origin,
-        firstPos: batch.firstPos,
-        lastPos: batch.lastPos,
-        count: batch.recs.length,
-        contentHash: () => batch.contentHash(),
-        body: async () => {
-          const body = await encodeBody(batch.lines, this.opts.body, this.opts.gzip);
-          batch.lines = []; // the body holds them now
-          return body;
-        },
-      },
-      batch,
-    );
+    const wire = { format: this.opts.body, gzip: this.opts.gzip };
+    this.launch(recordJob(batch.seq, batch.origin, batch.recs.map((r) => r.pos), batch.lines, wire), batch);
   }
 
   private launch(job: Job, to: { resolve: (r: BatchResult) => void; reject: (err: unknown) => void }): void {
     this.counts.batches++;
     const p = this.send(job).then(to.resolve, to.reject);
-    this.pending.add(p);
+    this.pending.set(p, { job, resolve: to.resolve });
     void p.finally(() => this.pending.delete(p));
+    this.watchdog.arm();
+    void p.finally(() => {
+      if (this.pending.size === 0) this.watchdog.disarm();
+    });
   }
 
-  private async send(batch: Job): Promise<BatchResult> {
+  private async send(job: Job): Promise<BatchResult> {
     const release = await this.slots.acquire();
     try {
-      if (this.failure) throw new Error(this.failure);
+      return await this.deliver(job, 0);
+    } finally {
+      release();
+    }
+  }
+
+  /** One batch, or a half of one that got 413: what became of its records, by index from `offset`. */
+  private async deliver(batch: Job, offset: number): Promise<BatchResult> {
+    const all = { from: offset, to: offset + batch.count };
+    if (this.failure) return { undelivered: [all] };
       const key = batchKey(this.opts.idempotencyKey, { origin: batch.origin, firstPos: batch.firstPos, lastPos: batch.lastPos, count: batch.count }, { url: this.opts.url.pathname + this.opts.url.search, pipeline: this.ctx.pipeline ?? '', body: this.opts.body, content: () => batch.contentHash() });
-      const body = await batch.body();
-      const headers = { ...this.baseHeaders, 'idempotency-key': key };
-      const answer = await withRetries(
+    this.live.encoding++;
+    const body = await batch.body().finally(() => this.live.encoding--);
+    const headers = { ...this.baseHeaders, 'idempotency-key': key };
+    let answer;
+    try {
+      answer = await withRetries(
         async () => {
           this.counts.requests++;
           this.counts.bytesSent += body.length;
-          return this.client.post(body, headers);
+          this.live.requests++;
+          return this.client.post(body, headers, this.cut.signal).finally(() => this.live.requests--);
         },
         {
           policy: { baseMs: this.opts.retryBaseMs, capMs: this.opts.retryCapMs },
@@ -257,49 +325,66 @@ export class HttpSink implements LineSink {
           maxTimeMs: this.opts.retryMaxTimeMs,
           breaker: this.breaker,
           signal: this.stopAll.signal,
+          clock: this.clock,
           onRetry: ({ retry, delayMs, error }) => {
             this.counts.retries++;
             if (this.ctx.debug) this.ctx.log(`http: batch ${batch.seq} try ${retry} failed: ${error.message}; retrying in ${delayMs} ms`);
           },
         },
       );
-      if (answer.delivered) {
-        this.counts.delivered += batch.count;
-        return {};
-      }
-      this.counts.deadLettered += batch.count;
-      const start = answer.bodyStart.replace(/\s+/g, ' ').trim();
-      return { refused: `HTTP ${answer.status} from ${this.client.target}: ${start}` };
     } catch (err) {
       this.giveUp(err);
-      throw err;
-    } finally {
-      release();
+      return { undelivered: [all] };
     }
+    if (answer.delivered) {
+      this.counts.delivered += batch.count;
+      return {};
+    }
+    if (answer.status === 413 && batch.count > 1) {
+      // too large for the receiver: each half alone, down to single records
+      this.counts.splits++;
+      const [first, second] = batch.halves();
+      const a = await this.deliver(first, offset);
+      return merged(a, await this.deliver(second, offset + first.count));
+    }
+    this.refusedBy[answer.status] = (this.refusedBy[answer.status] ?? 0) + batch.count;
+    const start = answer.bodyStart.replace(/\s+/g, ' ').trim();
+    return { refused: [{ ...all, message: `HTTP ${answer.status} from ${this.client.target}: ${start}` }] };
   }
 
   /** The first failure stops the sink: queued batches fail at once, waiting ones stop waiting. */
   private giveUp(err: unknown): void {
     if (this.failure) return;
     this.counts.gaveUp = true;
-    if (err instanceof GaveUp) {
+    this.failureSignal = this.interrupted;
+    if (this.interrupted) {
+      this.failure = (this.stopAll.signal.reason as Error).message;
+    } else if (err instanceof GaveUp) {
       const secs = (err.elapsedMs / 1000).toFixed(1);
-      this.failure = `could not deliver to ${this.client.target}: ${err.lastError.message}; gave up after ${err.tries} ${err.tries === 1 ? 'try' : 'tries'} in ${secs}s`;
+      const tries = err.tries === 0 ? 'waiting behind the open circuit breaker' : `${err.tries} ${err.tries === 1 ? 'try' : 'tries'}`;
+      this.failure = `could not deliver to ${this.client.target}: ${err.lastError.message}; gave up after ${tries} in ${secs}s`;
     } else {
       this.failure = `could not deliver to ${this.client.target}: ${(err as Error).message}`;
     }
     this.stopAll.abort(new Error(this.failure));
+    // batches held open for more records would wait for writes that now fail at once
+    this.batcher.flush();
+    this.lineBatcher.flush();
   }
-}
 
-function refusedRecord(rec: Rec, message: string): Rejected {
-  return {
-    source: rec.source,
-    line: rec.line,
-    kind: rec.kind ?? null,
-    errors: [{ field: null, code: 'http_rejected', message }],
-    record: rec.raw,
-  };
+  /** The watchdog found batches pending that nothing can settle: fail them all, loudly. */
+  private stalled(): void {
+    const n = [...this.pending.values()].reduce((sum, p) => sum + p.job.count, 0);
+    this.giveUp(new Error(`internal error: ${this.pending.size} batches (${n} records) were waiting with no request, timer or retry pending; this is a bug in recflow, please report it`));
+    for (const { job, resolve } of this.pending.values()) resolve({ undelivered: [{ from: 0, to: job.count }] });
+    this.pending.clear(); // what is stuck stays stuck; close() must not wait for it
+    this.breaker.dispose();
+  }
+
+  private failureError(undelivered?: Rec[]): SinkFailure {
+    const message = this.failure ?? `could not deliver to ${this.client.target}`;
+    return this.failureSignal ? new DeliveryInterrupted(message, this.failureSignal, { undelivered }) : new SinkFailure(message, { undelivered });
+  }
 }
 
 function bump(counts: Record<string, number>, key: string): void {

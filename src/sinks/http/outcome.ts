@@ -1,0 +1,66 @@
+// From what became of batches (by record index in each batch) to what became of
+// one write's records: a write's records are one contiguous run of each batch.
+import { SinkFailure } from '../../errors.js';
+import type { Rec, Rejected } from '../../pipeline/types.js';
+import type { BatchResult } from './batcher.js';
+
+/** The sink's failure after a SIGINT/SIGTERM: records not delivered because the run was interrupted. */
+export class DeliveryInterrupted extends SinkFailure {
+  override readonly signal: NodeJS.Signals;
+  constructor(message: string, signal: NodeJS.Signals, opts: { undelivered?: Rec[] } = {}) {
+    super(message, opts);
+    this.signal = signal;
+  }
+}
+
+export interface Ranges {
+  refused: Array<{ from: number; to: number; message: string }>;
+  undelivered: Array<{ from: number; to: number }>;
+}
+
+/**
+ * The outcome of records [offset, offset + length) of a batch, as ranges relative to
+ * `offset`. A batch promise that rejected (a bug) leaves all of them undelivered.
+ */
+export function rangesOf(outcome: PromiseSettledResult<BatchResult>, offset: number, length: number): Ranges {
+  const out: Ranges = { refused: [], undelivered: [] };
+  if (outcome.status === 'rejected') {
+    if (length > 0) out.undelivered.push({ from: 0, to: length });
+    return out;
+  }
+  const clip = (r: { from: number; to: number }): { from: number; to: number } | null => {
+    const from = Math.max(r.from, offset) - offset;
+    const to = Math.min(r.to, offset + length) - offset;
+    return to > from ? { from, to } : null;
+  };
+  for (const r of outcome.value.refused ?? []) {
+    const c = clip(r);
+    if (c) out.refused.push({ ...c, message: r.message });
+  }
+  for (const r of outcome.value.undelivered ?? []) {
+    const c = clip(r);
+    if (c) out.undelivered.push(c);
+  }
+  return out;
+}
+
+/** Results of the two halves of a batch, the second's indices already shifted. */
+export function merged(a: BatchResult, b: BatchResult): BatchResult {
+  return {
+    refused: [...(a.refused ?? []), ...(b.refused ?? [])],
+    undelivered: [...(a.undelivered ?? []), ...(b.undelivered ?? [])],
+  };
+}
+
+export const countOf = (ranges: ReadonlyArray<{ from: number; to: number }>): number => ranges.reduce((n, r) => n + r.to - r.from, 0);
+
+/** A record the receiver refused for good, for the dead-letter output. */
+export function refusedRecord(rec: Rec, message: string): Rejected {
+  return {
+    source: rec.source,
+    line: rec.line,
+    kind: rec.kind ?? null,
+    errors: [{ field: null, code: 'http_rejected', message }],
+    record: rec.raw,
+  };
+}
