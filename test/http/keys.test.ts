@@ -4,6 +4,7 @@
 // both runners (any thread count) send the same keys for the same input.
 import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchKey } from '../../src/sinks/http/idempotency.js';
 import { tempDir } from '../support/cli.js';
@@ -137,6 +138,18 @@ describe('idempotency keys through recflow serve --keys-file', () => {
     expect(added).toHaveLength(1); // 5881 records: the last batch had 80, now 81
     expect((await s.stats()).duplicates.batches).toBe(first.sink.batches - 1);
     expect(second.sink.batches).toBe(first.sink.batches);
+  });
+
+  it('a gzip file (its print read from the first 64 KiB, a truncated stream): a rerun after touch is all duplicates', async () => {
+    writeFileSync(file('customers.csv.gz'), gzipSync(readFileSync(file('customers.csv')), { level: 1 }));
+    expect(statSync(file('customers.csv.gz')).size).toBeGreaterThan(64 * 1024);
+    const s = await receiver('gz');
+    const first = await send(s, file('customers.csv.gz'));
+    expect(first.records.out).toBe(VALID);
+    const later = new Date(Date.now() + 7_200_000);
+    utimesSync(file('customers.csv.gz'), later, later);
+    await send(s, file('customers.csv.gz'));
+    expect((await s.stats()).duplicates).toEqual({ batches: first.sink.batches, records: VALID });
   });
 
   it('other content at the same path, size and mtime gets new keys', async () => {
