@@ -19,7 +19,10 @@ export interface AckHooks {
 export class AckGate {
   /** Acks wait for the sink to report durability (file sinks). */
   readonly holding: boolean;
-  private readonly held: { ack: Ack; mark: number }[] = [];
+  /** Batches sent to a holding sink, in order: `written` tells whether the sink took them. */
+  private readonly held: { ack: Ack; mark: number; written: Promise<boolean> }[] = [];
+  /** A held batch's write failed: nothing after it is acked. */
+  private broken = false;
   /** The records of the first `durable` sink write calls are in their final place. */
   private durable = 0;
   private chain: Promise<void> = Promise.resolve();
@@ -48,17 +51,24 @@ export class AckGate {
     return this.sink?.writeCount ?? 0;
   }
 
-  /** A batch is written (or dead-lettered): acknowledge it now, or once the sink says it is durable. */
-  async settled(ack: Ack, mark: number): Promise<void> {
-    if (!this.holding) {
-      await this.chain;
-      await this.dlq.flush();
-      await this.dlq.sync();
-      await ack();
-      return;
-    }
-    this.held.push({ ack, mark });
+  /**
+   * A batch was just handed to the sink (its rejects already in the dead-letter output).
+   * A holding sink's batches are tracked from here, not from settled(): a rotation timer
+   * may make them durable while the runner waits for the source (an idle stream).
+   */
+  sent(ack: Ack | undefined, mark: number, written: Promise<boolean>): void {
+    if (!this.holding || !ack) return;
+    this.held.push({ ack, mark, written });
     this.release();
+  }
+
+  /** A batch is written (or dead-lettered): acknowledge it now (sinks that do not hold acks). */
+  async settled(ack: Ack, _mark: number): Promise<void> {
+    if (this.holding) return; // tracked since sent()
+    await this.chain;
+    await this.dlq.flush();
+    await this.dlq.sync();
+    await ack();
   }
 
   /** The sink closed cleanly: everything it was given is durable; acks done when this resolves. */
@@ -70,17 +80,25 @@ export class AckGate {
 
   /** Acks now durable run as one step of the chain: called in order, their commits left to coalesce. */
   private release(): void {
-    const ready: Ack[] = [];
-    while (this.held.length > 0 && this.held[0]!.mark <= this.durable) ready.push(this.held.shift()!.ack);
+    const ready: { ack: Ack; written: Promise<boolean> }[] = [];
+    while (this.held.length > 0 && this.held[0]!.mark <= this.durable) ready.push(this.held.shift()!);
     if (ready.length === 0) return;
     this.running++;
     this.chain = this.chain.then(async () => {
       try {
-        if (this.hooks.failed()) return;
+        if (this.broken || this.hooks.failed()) return;
         await this.dlq.flush();
         await this.dlq.sync();
         // each ack marks its offsets synchronously, in this order; the source serializes commits
-        await Promise.all(ready.map((ack) => ack()));
+        const calls: Promise<void>[] = [];
+        for (const r of ready) {
+          if (!(await r.written)) this.broken = true;
+          if (this.broken || this.hooks.failed()) break;
+          const call = r.ack();
+          call.catch(() => {}); // reported through Promise.all below
+          calls.push(call);
+        }
+        await Promise.all(calls);
       } catch (err) {
         this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
       } finally {

@@ -177,6 +177,7 @@ export class Runner {
     if (!sink || records.length === 0) {
       if (!sink) this.plan.stats.countOut(records.map((r) => r.kind));
       inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack, mark: this.acks.mark() });
+      this.acks.sent(ack, this.acks.mark(), Promise.resolve(true));
       return;
     }
     const result = sink.write(records).then(
@@ -184,6 +185,7 @@ export class Runner {
       (err: unknown) => ({ err }),
     );
     inFlight.push({ result, records, ack, mark: this.acks.mark() });
+    this.acks.sent(ack, this.acks.mark(), result.then((r) => 'ok' in r));
   }
 
   private async settle(entry: InFlight): Promise<void> {

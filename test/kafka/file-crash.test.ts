@@ -115,4 +115,29 @@ describe.skipIf(!avail.ok)('Kafka → file: SIGKILL, rerun, nothing committed th
   it('→ .ndjson.gz (commit at close) and → .ndjson with rotation, two kills then a clean run each', async () => {
     await Promise.all(CASES.map((c, i) => scenario(c, i)));
   }, 60_000);
+
+  it('stream mode with --rotate-seconds: an idle stream still finishes its file and commits, while it runs', async () => {
+    const dir = join(tmp.dir, 'stream');
+    mkdirSync(dir);
+    const topic = uniqueName('stream');
+    await kafka.createTopic(topic, 2);
+    const group = uniqueName('g');
+    const child = spawnCli(['run', `kafka://${kafka.bootstrap}/${topic}`, '--group', group, '--rotate-seconds', '1',
+      '--to', join(dir, 's.ndjson'), '-q'], { env: ENV });
+    const done = collect(child, { timeoutMs: 40_000 });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const rows = Array.from({ length: 300 }, (_, i) => ({ customer_id: `S${i}`, email: `s${i}@example.com`, country: 'de' }));
+    await produce(kafka.bootstrap, topic, rows.map((r) => ({ key: r.customer_id, value: JSON.stringify(r) })));
+    const finals = (): string[] => readdirSync(dir).filter((f) => /^s-\d{8}T\d{6}Z-\d{6}\.ndjson$/.test(f));
+    const committed = async (): Promise<number> => Object.values(await committedOffsets(kafka.bootstrap, group, topic)).reduce((a, b) => a + Math.max(0, b), 0);
+    for (let i = 0; i < 150 && (await committed()) < rows.length; i++) {
+      expect(child.exitCode, stderr).toBeNull();
+      await sleep(200);
+    }
+    expect(await committed()).toBe(rows.length); // no more records came: the timer finished the file
+    expect(new Set(finishedIds(dir, finals()))).toEqual(new Set(rows.map((r) => r.customer_id)));
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+  }, 45_000);
 });

@@ -41,66 +41,74 @@ describe('AckGate', () => {
     expect(log).toEqual(['sync', 'ack1', 'sync', 'ack2']);
   });
 
-  it('durableAt close: batches are acked in order, only once the writes that hold them are reported durable', async () => {
-    // steps: write a batch (a sink write call), settle the oldest unsettled batch, report durability up to now
-    const step = fc.constantFrom('write', 'settle', 'report', 'write');
+  it('durableAt close: batches are acked in order, only once written and reported durable, even while the runner waits', async () => {
+    // steps: send a batch (a sink write call), its write resolves (oldest first), the sink reports durability up to now
+    const step = fc.constantFrom('send', 'written', 'report', 'send');
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 40 }), async (steps) => {
-        const log: string[] = [];
         const sink = fakeSink('close');
-        const gate = new AckGate(sink, fakeDlq(log), { failed: () => false, fail: () => {} });
+        const gate = new AckGate(sink, fakeDlq([]), { failed: () => false, fail: () => {} });
         const marks: number[] = [];
-        let settledUpTo = 0;
+        const resolvers: ((ok: boolean) => void)[] = [];
+        let written = 0;
         let durable = 0;
         const acked: number[] = [];
         for (const s of steps) {
-          if (s === 'write') {
+          if (s === 'send') {
             sink.writeCount++;
+            const i = marks.length;
             marks.push(gate.mark());
-          } else if (s === 'settle' && settledUpTo < marks.length) {
-            const i = settledUpTo++;
-            await gate.settled(async () => {
-              // never before the batch's writes are durable
+            gate.sent(async () => {
+              // never before the batch is written and its writes are durable
+              expect(i).toBeLessThan(written);
               expect(marks[i]!).toBeLessThanOrEqual(durable);
               acked.push(i);
-            }, marks[i]!);
+            }, marks[i]!, new Promise<boolean>((r) => resolvers.push(r)));
+          } else if (s === 'written' && written < marks.length) {
+            resolvers[written++]!(true);
           } else if (s === 'report') {
             durable = sink.writeCount;
             sink.report(durable);
           }
           await tick();
+          // what is written and durable has been acked, in order
+          expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i));
+          expect(acked.length).toBe(Math.min(written, marks.filter((m) => m <= durable).length));
         }
-        // what is settled and durable has been acked, in order
-        expect(acked).toEqual(Array.from({ length: acked.length }, (_, i) => i));
-        const due = marks.slice(0, settledUpTo).filter((m) => m <= durable).length;
-        expect(acked.length).toBe(due);
-        // close: everything settled is acked
+        // the sink closed: everything written is acked
+        while (written < marks.length) resolvers[written++]!(true);
         durable = Infinity;
         await gate.closed();
-        expect(acked).toEqual(Array.from({ length: settledUpTo }, (_, i) => i));
+        expect(acked).toEqual(Array.from({ length: marks.length }, (_, i) => i));
         expect(gate.pending).toBe(false);
       }),
       { numRuns: 200 },
     );
   });
 
-  it('after a failure nothing more is acked, and a failing ack is reported', async () => {
+  it('after a failed write or a failed run nothing more is acked; a failing ack is reported', async () => {
     let failed = false;
     const errors: string[] = [];
     const sink = fakeSink('close');
     const gate = new AckGate(sink, fakeDlq([]), { failed: () => failed, fail: (e) => void errors.push(e.message) });
     const acked: string[] = [];
     sink.writeCount = 1;
-    await gate.settled(async () => {
+    gate.sent(async () => {
       throw new Error('commit refused');
-    }, 1);
+    }, 1, Promise.resolve(true));
     sink.report(1);
     await tick();
     expect(errors).toEqual(['cannot acknowledge: commit refused']);
     sink.writeCount = 2;
-    await gate.settled(async () => void acked.push('late'), 2);
+    gate.sent(async () => void acked.push('late'), 2, Promise.resolve(true));
     failed = true;
     await gate.closed();
+    expect(acked).toEqual([]);
+
+    const other = new AckGate(sink, fakeDlq([]), { failed: () => false, fail: () => {} });
+    other.sent(async () => void acked.push('lost write'), 1, Promise.resolve(false));
+    other.sent(async () => void acked.push('after it'), 2, Promise.resolve(true));
+    await other.closed();
     expect(acked).toEqual([]);
   });
 });
