@@ -22,7 +22,7 @@ export interface FileSpec {
   /** Known from the extension; else sniffed from the magic bytes. */
   gzip?: boolean;
   size?: number;
-  /** Stable identity: path + size + mtime (stdin: unique per run). */
+  /** Stable identity: path + a print of the content (stdin: `stdin`); see openSources. */
   origin: string;
 }
 
@@ -153,7 +153,7 @@ export class FileSource implements Source {
   }
 
   /** Format from --format or the extension, if known before reading. */
-  /** Stable identity of the input (path + size + mtime; stdin: unique per run). */
+  /** Stable identity of the input (path + content print; stdin: `stdin`). */
   get origin(): string {
     return this.spec.origin;
   }
