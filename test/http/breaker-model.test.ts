@@ -5,7 +5,8 @@
 // waits on nothing: issue 11, where the process exited 0 with batches undelivered),
 // and a try waiting on the breaker always has its pause timer or a probe to wake it;
 // a batch never makes more tries than allowed, and gives up no later than
-// --retry-max-time plus one request.
+// --retry-max-time plus one request; after an abort (Ctrl-C) no retry starts and
+// every batch ends within the request it has on the way.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GaveUp, withRetries, type Attempt } from '../../src/sinks/util/backoff.js';
@@ -58,6 +59,8 @@ const scenario = fc.record({
   durations: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 40 }),
   early: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 10 }),
   seed: fc.integer(),
+  /** Ctrl-C at this time, if set. */
+  abortAt: fc.option(fc.integer({ min: 0, max: 800 }), { nil: undefined }),
 });
 type Scenario = typeof scenario extends fc.Arbitrary<infer T> ? T : never;
 
@@ -80,6 +83,9 @@ async function simulate(s: Scenario): Promise<void> {
       }),
     );
   };
+  const ctl = new AbortController();
+  const abortTimer = s.abortAt === undefined ? undefined : clock.after(s.abortAt, () => ctl.abort(new Error('interrupted by SIGINT')));
+  let retriesAfterAbort = 0;
   const ends: Array<{ end?: 'delivered' | GaveUp; at?: number; tries: number }> = [];
   const runs = Array.from({ length: s.batches }, (_, i) => {
     const me = { tries: 0 } as (typeof ends)[number];
@@ -87,9 +93,10 @@ async function simulate(s: Scenario): Promise<void> {
     return withRetries(
       () => {
         me.tries++;
+        if (ctl.signal.aborted && me.tries > 1) retriesAfterAbort++;
         return request();
       },
-      { policy: { baseMs: s.baseMs, capMs: s.capMs }, maxTries: s.maxTries, maxTimeMs: s.maxTimeMs, breaker, random, clock },
+      { policy: { baseMs: s.baseMs, capMs: s.capMs }, maxTries: s.maxTries, maxTimeMs: s.maxTimeMs, breaker, random, clock, signal: ctl.signal },
     ).then(
       () => Object.assign(me, { end: 'delivered' as const, at: clock.now() }),
       (err: unknown) => Object.assign(me, { end: err as GaveUp, at: clock.now() }),
@@ -115,9 +122,13 @@ async function simulate(s: Scenario): Promise<void> {
     expect(r.end === 'delivered' || r.end instanceof GaveUp).toBe(true);
     expect(r.tries).toBeLessThanOrEqual(s.maxTries);
     if (r.end instanceof GaveUp) expect(r.at!).toBeLessThanOrEqual(s.maxTimeMs + maxDuration + 3);
+    // after Ctrl-C a batch ends within the request it has on the way
+    if (s.abortAt !== undefined) expect(r.at!).toBeLessThanOrEqual(s.abortAt + maxDuration + 3);
   }
+  expect(retriesAfterAbort).toBe(0);
   // and nothing left behind: no waiter, no timer
   expect(breaker.waiting).toBe(0);
+  abortTimer?.cancel();
   breaker.dispose();
   expect(clock.pending).toBe(0);
 }
