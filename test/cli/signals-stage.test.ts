@@ -46,6 +46,7 @@ describe('a signal stops a run promptly', () => {
     ['sequential runner, a regex filter', 'SIGTERM', 143, ['--stage', FILTER], {}],
     ['sequential runner, (a+)+$ on 28 a and a !', 'SIGINT', 130, EVIL, {}],
     ['parallel runner, the contract alone', 'SIGINT', 130, [], { RECFLOW_WORKERS: '1' }],
+    ['parallel runner without worker threads', 'SIGTERM', 143, [], { RECFLOW_WORKERS: 'inline' }],
   ] as const)('%s: %s after 0.5 s exits %i within 1.5 s with a summary', async (what, signal, code, stages, env) => {
     const summary = join(dir, `summary-${signal}-${stages.length}.json`);
     const input = stages === EVIL ? notes : customers;
