@@ -13,6 +13,7 @@ import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { openSources } from '../sources/index.js';
+import { recordBytesOption } from '../sources/limits.js';
 
 export function intOption(min: number): (value: string) => number {
   return (value) => {
@@ -53,6 +54,7 @@ export function addPipelineOptions(cmd: Command): Command {
     })
     .option('--max-rejects <n>', 'exit 1 when more records than this are rejected', intOption(0))
     .option('--max-reject-rate <r>', 'exit 1 when more than this share (0-1) of records is rejected', rateOption)
+    .option('--max-record-bytes <size>', 'longest record (a line, or a CSV record) in bytes, or with k/m suffix; longer ones are dead-lettered as too_long (default: 16m)', recordBytesOption)
     .option('-q, --quiet', 'no live status line (errors and the summary still go to stderr)')
     .option('--summary-json <file>', "write the summary as JSON to a file, or '-' for stdout")
     .option('--progress-interval <seconds>', 'seconds between plain status lines when stderr is not a TTY', intOption(1), 5)

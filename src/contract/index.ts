@@ -43,7 +43,7 @@
 // - normalizeRecord (lenient): an invalid known value is kept exactly as read
 //   (untrimmed, original type).
 export type { CheckResult } from './record.js';
-export { checkRecord, checkRecordJson, validateRecord, normalizeRecord, KNOWN_FIELDS } from './record.js';
+export { checkRecord, checkRecordJson, validateRecord, normalizeRecord, recordJson, KNOWN_FIELDS } from './record.js';
 export { detectKind } from './kind.js';
 export { normalizeHeader } from './header.js';
 export { COUNTRY_CODES } from './countries.js';

@@ -7,6 +7,7 @@ import { buildCustomer, CUSTOMER_FIELDS } from './customer.js';
 import { BAD, beginRecord, isMissing, reportMissing, takeErrors } from './fields.js';
 import { buildInventory, INVENTORY_FIELDS } from './inventory.js';
 import { encodeKnown, makeJsonPlan } from './json.js';
+import { copyTexts, hasTexts, stringifyLossless, textsOf, textsSeen } from './lossless.js';
 import { detectKind, reportUnknownKind } from './kind.js';
 import { makeKindSpec, type KindSpec } from './spec.js';
 
@@ -71,16 +72,20 @@ function build(spec: KindSpec, raw: Fields): Fields {
   clearOut(spec);
   if (extraCount > 0) {
     const index = spec.index;
+    let numbers = false;
     for (const k in raw) {
       if (index[k] !== undefined) continue;
       const v = raw[k];
       if (isMissing(v)) continue;
+      if (typeof v === 'number' || typeof v === 'object') numbers = true;
       if (k === '__proto__') {
         Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       } else {
         out[k] = v;
       }
     }
+    // the extras' numbers as read (contract/lossless.ts)
+    if (numbers && textsSeen()) copyTexts(raw, out, (k) => index[k] === undefined);
   }
   return out;
 }
@@ -150,7 +155,7 @@ export function checkRecordJson(
   const spec = specOf(kind);
   const json =
     extraCount === 0 ? encodeKnown(kind === 'customer' ? CUSTOMER_JSON : INVENTORY_JSON, outVals, rawVals) : null;
-  if (json === null) return { kind, json: JSON.stringify(build(spec, raw)), errors: NO_ERRORS };
+  if (json === null) return { kind, json: stringifyLossless(build(spec, raw)), errors: NO_ERRORS };
   clearOut(spec);
   return { kind, json, errors: NO_ERRORS };
 }
@@ -177,4 +182,31 @@ export function normalizeRecord(raw: Fields, kindHint?: Kind): { kind: Kind | nu
   evaluate(spec, true);
   beginRecord(false);
   return { kind, value: build(spec, raw) };
+}
+
+/** Field names the contract owns (of either kind), whose numbers it normalizes. */
+const OWNED: ReadonlySet<string> = new Set(['kind', ...CUSTOMER.names, ...INVENTORY.names]);
+
+/**
+ * The JSON text of a record in flight: JSON.stringify(value), but with the numbers of
+ * fields passed through as read (see lossless.ts). `raw` is the record as read: when a
+ * stage replaced the value by a copy, its top-level texts come from there (not for the
+ * fields the contract owns, which it normalized).
+ */
+export function recordJson(value: Fields, raw?: Fields): string {
+  if (!textsSeen()) return JSON.stringify(value);
+  if (hasTexts(value)) return stringifyLossless(value, textsOf(value), value);
+  if (raw === undefined || raw === value || !passesNumbers(value) || !hasTexts(raw)) return JSON.stringify(value);
+  const from = textsOf(raw);
+  const top = from === undefined ? undefined : new Map([...from].filter(([k]) => !OWNED.has(k)));
+  return stringifyLossless(value, top, raw);
+}
+
+/** A field the contract does not own holds a number, or an object or array (that may hold one). */
+function passesNumbers(value: Fields): boolean {
+  for (const k in value) {
+    const v = value[k];
+    if ((typeof v === 'number' || (typeof v === 'object' && v !== null)) && !OWNED.has(k)) return true;
+  }
+  return false;
 }

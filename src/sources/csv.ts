@@ -6,16 +6,23 @@
 // It is also the hot path: rows without quotes take a split(',') fast path.
 // test/sources/csv.test.ts checks it against csv-parse on well-formed input.
 
+import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
+
 /** Receives what the tokenizer finds, in input order. */
 export interface CsvRowHandler {
   /** A record: its cells and the 1-based physical line where it starts. */
   row(cells: string[], line: number): void;
-  /** A record that cannot be parsed: the raw text of its line(s) and why. */
-  bad(line: number, raw: string, reason: string): void;
+  /** A record that cannot be parsed: the raw text of its line(s) (a preview when too long), why, and the code. */
+  bad(line: number, raw: string, reason: string, code?: 'parse_error' | 'too_long'): void;
 }
 
-/** A quoted field that never closes would otherwise hold the rest of the input in memory. */
-export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+export interface CsvOptions {
+  /**
+   * Longest record in UTF-8 bytes (default 16 MiB). A longer one is too_long; one that
+   * is still open past it (a quoted field that never closes) loses its first line only.
+   */
+  maxRecordBytes?: number;
+}
 
 const NL = 10;
 const CR = 13;
@@ -30,23 +37,80 @@ export class CsvTokenizer {
   maxCells = Infinity;
   /** Index in buf of the next '"' at or after the scan position (-1: none; cached to keep scans linear). */
   private nextQuote = -2;
+  /** Inside a physical line already rejected as too long: drop text up to its end. */
+  private skipping = false;
+  /**
+   * Text pushed after a pending record that cannot have ended in it (no '\n'; or no '"'
+   * while a quoted field is open): kept aside, unscanned, so that a long record costs
+   * one scan and no copy per push.
+   */
+  private held: string[] | null = null;
+  private pendChars = 0;
+  /** UTF-8 bytes of the pending text (buf and held), once counting matters (-1: not yet). */
+  private pendBytes = -1;
+  /** The last scan stopped inside a quoted field: only a '"' can end the record. */
+  private wantQuote = false;
+  private readonly max: number;
 
-  constructor(private readonly handler: CsvRowHandler) {}
+  constructor(
+    private readonly handler: CsvRowHandler,
+    opts: CsvOptions = {},
+  ) {
+    this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
 
   /**
    * Feed decoded text; `final` marks the end of input. `chunkEnd` false says the
    * text stops somewhere other than where a chunk of the input ended (a parallel
-   * reader cut it at a line end): the 64 MiB rule is then left for the next push,
-   * so records come out the same however the input was cut.
+   * reader cut it at a line end): the record size rule for a record still open is
+   * then left for the next push, so records come out the same however the input was cut.
    */
   push(text: string, final = false, chunkEnd = true): void {
     if (!this.started && text.length > 0) {
       this.started = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
+    if (this.skipping) {
+      const nl = text.indexOf('\n');
+      if (nl === -1) {
+        if (final) this.skipping = false;
+        return;
+      }
+      this.skipping = false;
+      this.line++;
+      text = text.slice(nl + 1);
+    }
+    if (this.buf.length > 0 && !final && (text.indexOf('\n') === -1 || (this.wantQuote && text.indexOf('"') === -1))) {
+      this.hold(text, chunkEnd);
+      return;
+    }
+    if (this.held !== null) {
+      this.held.push(text);
+      text = this.held.join('');
+      this.held = null;
+    }
+    this.pendBytes = -1;
     this.buf = this.buf.length === 0 ? text : this.buf + text;
     this.nextQuote = -2;
+    this.wantQuote = false;
     this.scan(final, chunkEnd);
+    this.pendChars = this.buf.length;
+  }
+
+  /** More of a pending record; at a chunk end, the size rule. */
+  private hold(text: string, chunkEnd: boolean): void {
+    (this.held ??= []).push(text);
+    this.pendChars += text.length;
+    if (!chunkEnd || this.pendChars * 3 <= this.max) return;
+    if (this.pendBytes < 0) this.pendBytes = Buffer.byteLength(this.buf) + this.held.reduce((n, t) => n + Buffer.byteLength(t), 0);
+    else this.pendBytes += Buffer.byteLength(text);
+    if (this.pendChars <= this.max && this.pendBytes <= this.max) return;
+    this.buf += this.held.join('');
+    this.held = null;
+    this.pendBytes = -1;
+    const i = this.tooLongOpen(0);
+    this.buf = i >= this.buf.length ? '' : this.buf.slice(i); // scanned with the next push
+    this.pendChars = this.buf.length;
   }
 
   /**
@@ -61,7 +125,7 @@ export class CsvTokenizer {
 
   /** The text pushed but not consumed yet: the start of a record that needs more input. */
   get pending(): string {
-    return this.buf;
+    return this.held === null ? this.buf : this.buf + this.held.join('');
   }
 
   /** The physical line where the next record (or the pending text) starts. */
@@ -97,9 +161,13 @@ export class CsvTokenizer {
       if (this.nextQuote === -1 || this.nextQuote >= end) {
         const stop = end > i && buf.charCodeAt(end - 1) === CR ? end - 1 : end;
         if (stop > i) {
-          const cells = buf.slice(i, stop).split(',');
-          if (cells.length > this.maxCells) this.tooMany(buf.slice(i, stop), cells.length);
-          else this.handler.row(cells, this.line);
+          const text = buf.slice(i, stop);
+          if ((stop - i) * 3 > this.max && utf8Longer(text, this.max)) this.tooLong(text);
+          else {
+            const cells = text.split(',');
+            if (cells.length > this.maxCells) this.tooMany(text, cells.length);
+            else this.handler.row(cells, this.line);
+          }
         }
         this.line++;
         i = end + 1;
@@ -109,8 +177,8 @@ export class CsvTokenizer {
       if (next === -1) break;
       i = next;
     }
-    if (!final && chunkEnd && i < len && len - i > MAX_RECORD_CHARS) {
-      i = this.badFirstLine(i, 'record longer than 64 MiB (an unclosed quote?)');
+    if (!final && chunkEnd && i < len && (len - i) * 3 > this.max && utf8Longer(i === 0 ? buf : buf.slice(i), this.max)) {
+      i = this.tooLongOpen(i);
       // the rest is scanned again with the next push
     }
     this.buf = i >= len ? '' : buf.slice(i);
@@ -134,7 +202,10 @@ export class CsvTokenizer {
         for (;;) {
           const q = buf.indexOf('"', k);
           if (q === -1 || (q + 1 >= len && !final)) {
-            if (!final) return -1;
+            if (!final) {
+              this.wantQuote = q === -1;
+              return -1;
+            }
             return this.badFirstLine(start, 'a quoted field is never closed');
           }
           if (buf.charCodeAt(q + 1) === QUOTE) {
@@ -176,7 +247,9 @@ export class CsvTokenizer {
   /** Emit a record that ends at `nlIndex` (the '\n', or len at end of input). */
   private emit(cells: string[], start: number, nlIndex: number, final: boolean): number {
     if (nlIndex >= this.buf.length && !final) return -1;
-    if (cells.length > this.maxCells) this.tooMany(stripCr(this.buf.slice(start, nlIndex)), cells.length);
+    if ((nlIndex - start) * 3 > this.max && utf8Longer(stripCr(this.buf.slice(start, nlIndex)), this.max)) {
+      this.tooLong(this.buf.slice(start, start + PREVIEW_CHARS));
+    } else if (cells.length > this.maxCells) this.tooMany(stripCr(this.buf.slice(start, nlIndex)), cells.length);
     else this.handler.row(cells, this.line);
     this.line += 1 + countNewlines(this.buf, start, nlIndex);
     return nlIndex + 1;
@@ -184,6 +257,29 @@ export class CsvTokenizer {
 
   private tooMany(raw: string, n: number): void {
     this.handler.bad(this.line, raw, `row has ${n} cells but the header has ${this.maxCells}`);
+  }
+
+  private tooLong(text: string): void {
+    this.handler.bad(this.line, preview(text), tooLongReason(this.max), 'too_long');
+  }
+
+  /**
+   * A record still open past the limit (an unclosed quote, or one huge line): reject its
+   * first physical line and rescan from the next one; when that line has not ended yet,
+   * drop the rest of it as it comes.
+   */
+  private tooLongOpen(start: number): number {
+    const buf = this.buf;
+    this.handler.bad(this.line, preview(buf.slice(start, start + PREVIEW_CHARS)), tooLongReason(this.max), 'too_long');
+    this.nextQuote = -2;
+    this.wantQuote = false;
+    const nl = buf.indexOf('\n', start);
+    if (nl !== -1) {
+      this.line++;
+      return nl + 1;
+    }
+    this.skipping = true;
+    return buf.length;
   }
 
   /** Reject only the first physical line of a record and rescan from the next line. */

@@ -8,6 +8,7 @@ import { normalizeHeader } from '../contract/index.js';
 import { RecflowError } from '../errors.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
+import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
 
 export type Format = 'csv' | 'ndjson';
@@ -29,6 +30,8 @@ export interface FileSpec {
 export interface FileSourceOptions {
   kindHint?: Kind;
   chunkBytes?: number;
+  /** Longest record in UTF-8 bytes (--max-record-bytes; default 16 MiB). */
+  maxRecordBytes?: number;
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
@@ -105,11 +108,15 @@ export function headerNames(cells: string[], source: string): string[] {
 export function rowMaker(header: readonly string[]): (cells: string[]) => Fields {
   const generic = (cells: string[]): Fields => {
     const o: Fields = {};
-    for (let k = 0; k < cells.length; k++) o[header[k]!] = cells[k];
+    for (let k = 0; k < cells.length; k++) {
+      const h = header[k]!;
+      // a store to `__proto__` would set the prototype (or be ignored): define an own field
+      if (h === '__proto__') Object.defineProperty(o, h, { value: cells[k], enumerable: true, writable: true, configurable: true });
+      else o[h] = cells[k];
+    }
     return o;
   };
-  // `__proto__` in a literal sets the prototype (keyed stores of a string are
-  // ignored the same way, but keep the generic path for it: one rule, no doubt).
+  // `__proto__` in a literal sets the prototype: such a header takes the generic path.
   if (header.length === 0 || header.length > 64 || header.includes('__proto__')) return generic;
   try {
     const props = header.map((h, i) => `${JSON.stringify(h)}: c[${i}]`).join(', ');
@@ -152,12 +159,17 @@ export class FileSource implements Source {
     return this.opts.kindHint;
   }
 
-  /** Format from --format or the extension, if known before reading. */
+  /** Longest record in UTF-8 bytes. */
+  get maxRecordBytes(): number {
+    return this.opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
+
   /** Stable identity of the input (path + content print; stdin: `stdin`). */
   get origin(): string {
     return this.spec.origin;
   }
 
+  /** Format from --format or the extension, if known before reading. */
   get format(): Format | undefined {
     return this.spec.format;
   }
@@ -165,11 +177,13 @@ export class FileSource implements Source {
   /**
    * The input's bytes (decompressed when gzip), one chunk per read. The parallel
    * runner reads through this too, so bytes counted and stop() behave the same.
-   * After stop(), ends after the chunk in hand.
+   * After stop(), ends after the chunk in hand. A line longer than the record limit is
+   * cut just past it (its rest dropped), so that it never sits in memory whole.
    */
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
+    const capper = new LineCapper(this.maxRecordBytes + 1);
     for await (const bytes of inputBytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter)) {
-      yield { bytes, bytesRead: this.counter.bytes };
+      for (const part of capper.take(bytes)) yield { bytes: part, bytesRead: this.counter.bytes };
       if (this.stopped) return;
     }
   }
@@ -192,12 +206,12 @@ export class FileSource implements Source {
     const kindHint = this.opts.kindHint;
     let records: Rec[] = [];
     let rejected: Rejected[] = [];
-    const bad = (line: number, raw: string, reason: string): void => {
+    const bad = (line: number, raw: string, reason: string, code: 'parse_error' | 'too_long' = 'parse_error'): void => {
       rejected.push({
         source: spec.name,
         line,
         kind: kindHint ?? null,
-        errors: [{ field: null, code: 'parse_error', message: `${spec.name}:${line}: ${reason}` }],
+        errors: [{ field: null, code, message: `${spec.name}:${line}: ${reason}` }],
         record: raw,
       });
     };
@@ -206,8 +220,9 @@ export class FileSource implements Source {
     };
     let format = spec.format;
     let tokenizer: CsvTokenizer | NdjsonTokenizer | undefined;
+    const limits = { maxRecordBytes: this.maxRecordBytes };
     const makeTokenizer = (f: Format): CsvTokenizer | NdjsonTokenizer => {
-      if (f === 'ndjson') return new NdjsonTokenizer({ row: add, bad });
+      if (f === 'ndjson') return new NdjsonTokenizer({ row: add, bad }, limits);
       let make: ((cells: string[]) => Fields) | null = null;
       const csv: CsvTokenizer = new CsvTokenizer({
         row(cells, line) {
@@ -220,7 +235,7 @@ export class FileSource implements Source {
           add(make(cells), line);
         },
         bad,
-      });
+      }, limits);
       return csv;
     };
     for await (const chunk of this.texts()) {

@@ -10,6 +10,7 @@ import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { FileSource, headerNames, readCsvHeader, type FileSpec, type Format } from './file.js';
+import { recordLimit } from './limits.js';
 
 export interface SourceOptions {
   format?: Format;
@@ -120,7 +121,7 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
       stdinUsed = true;
       // one constant identity: the same piped data gives the same batches and keys
       const spec: FileSpec = { name: '-', path: null, format: opts.format, origin: 'stdin' };
-      sources.push(new FileSource(spec, { kindHint: opts.kind }));
+      sources.push(new FileSource(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
       continue;
     }
     for (const name of await expand(arg)) {
@@ -130,7 +131,7 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
       origins.set(spec.origin, seen + 1);
       if (seen > 0) spec.origin += `#${seen + 1}`;
       await checkHeader(spec);
-      sources.push(new FileSource(spec, { kindHint: opts.kind }));
+      sources.push(new FileSource(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
     }
   }
   return sources;

@@ -15,6 +15,7 @@ import { OffsetCommitter, readGroupOffsets, readStartOffsets } from '../kafka/of
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
 import { roundRobinAllMembers } from '../kafka/assigner.js';
 import { decodeMessage } from '../kafka/decode.js';
+import { recordLimit } from './limits.js';
 import { PartitionTable, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
@@ -69,6 +70,7 @@ export class KafkaSource implements Source {
   private deferredClose: NodeJS.Timeout | null = null;
   private readonly counts = { messages: 0, parseErrors: 0, rebalances: 0, skippedDuplicates: 0 };
   private readonly kindOpt?: Kind;
+  private readonly maxRecordBytes: number;
 
   constructor(
     address: string,
@@ -98,6 +100,7 @@ export class KafkaSource implements Source {
     this.committer = new OffsetCommitter(this.table, this.consumer, opts.timeoutMs, brokers);
     const k = ctx.opts.kind;
     if (k === 'customer' || k === 'inventory') this.kindOpt = k;
+    this.maxRecordBytes = recordLimit(ctx.opts);
   }
 
   /**
@@ -316,7 +319,7 @@ export class KafkaSource implements Source {
     const records: Rec[] = [];
     const rejected: Rejected[] = [];
     for (const m of chunk) {
-      const d = decodeMessage(p.topic, p.partition, m, this.kindOpt);
+      const d = decodeMessage(p.topic, p.partition, m, this.kindOpt, this.maxRecordBytes);
       if ('rejected' in d) {
         this.counts.parseErrors++;
         rejected.push(d.rejected);

@@ -4,6 +4,7 @@
 // in one synchronous pass with no per-record promises. Runs in a worker thread
 // (worker.ts), or on the main thread when there are no workers.
 import { checkRecordJson, validateRecord } from '../../contract/index.js';
+import { hasTexts, stringifyLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
 import { headerNames, rowMaker } from '../../sources/file.js';
@@ -43,6 +44,8 @@ export interface PieceTask {
   lines: boolean;
   /** Output buffers the main thread is done with, for reuse (transferred). */
   spare?: ArrayBuffer[];
+  /** Longest record in UTF-8 bytes (--max-record-bytes); default 16 MiB. */
+  maxRecordBytes?: number;
 }
 
 export interface PieceResult {
@@ -61,7 +64,10 @@ export interface PieceResult {
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];
   keptTotal: number;
-  /** The rejected rows (parse errors and contract rejects) in line order, as a JSON array; '' when none. */
+  /**
+   * The rejected rows (parse errors and contract rejects) in line order, as a JSON array
+   * with numbers as read ('' when none): read it back with parseLossless.
+   */
   rejected: string;
   /** CSV: where in `bytes` an incomplete record starts (the cut was inside it); -1 when none. */
   pendingByte: number;
@@ -89,6 +95,8 @@ export class PieceWork {
   private keptTotal = 0;
   private recordsIn = 0;
   private rejected: Rejected[] = [];
+  /** A rejected record carries number texts (contract/lossless.ts). */
+  private rejectedTexts = false;
   private header: string[] | null;
   private make: ((cells: string[]) => Fields) | null = null;
   private readonly source: string;
@@ -136,7 +144,7 @@ export class PieceWork {
     let error: PieceResult['error'];
     try {
       if (t.format === 'csv') {
-        const csv = new CsvTokenizer(this);
+        const csv = new CsvTokenizer(this, { maxRecordBytes: t.maxRecordBytes });
         this.csv = csv;
         if (!t.first) csv.resume(t.line);
         if (this.header !== null) csv.maxCells = this.header.length;
@@ -151,10 +159,13 @@ export class PieceWork {
         // after the first starts with a '\n' of our own so that a U+FEFF opening it
         // stays text, as it does for the sequential reader (only a BOM is dropped).
         const shift = t.first ? t.line - 1 : t.line - 2;
-        const nd = new NdjsonTokenizer({
-          row: (value, line) => this.record(value, line + shift),
-          bad: (line, raw, reason) => this.bad(line + shift, raw, reason),
-        });
+        const nd = new NdjsonTokenizer(
+          {
+            row: (value, line) => this.record(value, line + shift),
+            bad: (line, raw, reason, code) => this.bad(line + shift, raw, reason, code),
+          },
+          { maxRecordBytes: t.maxRecordBytes },
+        );
         if (!t.first) nd.push('\n');
         lastEmit = this.feed(nd);
       }
@@ -172,7 +183,7 @@ export class PieceWork {
       pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
       kept: this.kept,
       keptTotal: this.keptTotal,
-      rejected: this.rejected.length > 0 ? JSON.stringify(this.rejected) : '',
+      rejected: this.rejected.length === 0 ? '' : this.rejectedTexts ? stringifyRows(this.rejected) : JSON.stringify(this.rejected),
       pendingByte,
       pendingLine,
       lastEmit,
@@ -237,13 +248,13 @@ export class PieceWork {
   }
 
   /** A parse error: the same dead-letter row as the sequential reader's. */
-  bad(line: number, raw: string, reason: string): void {
+  bad(line: number, raw: string, reason: string, code: 'parse_error' | 'too_long' = 'parse_error'): void {
     this.recordsIn++;
     this.rejected.push({
       source: this.source,
       line,
       kind: this.kindHint ?? null,
-      errors: [{ field: null, code: 'parse_error', message: `${this.source}:${line}: ${reason}` }],
+      errors: [{ field: null, code, message: `${this.source}:${line}: ${reason}` }],
       record: raw,
     });
   }
@@ -262,6 +273,7 @@ export class PieceWork {
     }
     if (res.kind === null || res.errors.length > 0) {
       this.rejected.push({ source: this.source, line, kind: res.kind, errors: res.errors, record: raw });
+      if (hasTexts(raw)) this.rejectedTexts = true;
       return;
     }
     const kind = res.kind as string;
@@ -307,6 +319,13 @@ export class PieceWork {
     }
     kept.push([kind, 1]);
   }
+}
+
+/** Rows as a JSON array, each record's numbers as read. */
+function stringifyRows(rows: Rejected[]): string {
+  let text = '[';
+  for (let i = 0; i < rows.length; i++) text += (i > 0 ? ',' : '') + stringifyLossless(rows[i], undefined, rows[i]!.record);
+  return text + ']';
 }
 
 /** A Buffer view of the piece's bytes (a Buffer arrives in a worker as a plain Uint8Array). */

@@ -7,6 +7,7 @@
 // sequential Runner. At most `maxPieces` pieces are in flight and `maxWrites`
 // writes pending, and buffers are reused, so memory stays flat whatever the
 // input size.
+import { parseLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
@@ -222,6 +223,7 @@ export class ParallelRunner {
       write: this.opts.out !== null,
       split: this.opts.out?.split ?? false,
       lines: this.opts.out?.lines ?? false,
+      maxRecordBytes: source.maxRecordBytes,
     };
     this.pieces.push({ task, result: this.run1(task), source, chunkBytes: p.chunkBytes, tailBytes: p.tailBytes, last });
   }
@@ -257,7 +259,7 @@ export class ParallelRunner {
     }
     stats.recordsIn += res.recordsIn;
     if (res.rejected !== '') {
-      const rows = JSON.parse(res.rejected) as Rejected[];
+      const rows = parseLossless(res.rejected) as Rejected[]; // records' numbers as read
       stats.countRejected(rows);
       dlq.write(rows);
     }
