@@ -3,6 +3,7 @@
 // written by hand per stage: change a schema and both outputs change.
 import type { z } from 'zod';
 import type { StageDefinition } from './define.js';
+import { FUNCTIONS, signature } from './functions.js';
 
 export interface OptionDoc {
   name: string;
@@ -113,7 +114,24 @@ export function stagesText(defs: readonly StageDefinition[], width = 100, withNo
     if (withNotes) for (const n of doc.notes) out.push('', '  ' + wrap(n, width, 2, 2));
     out.push('');
   }
+  if (usesExpressions(defs)) out.push(functionsText(width), '');
   return out.join('\n');
+}
+
+/** filter and set take expressions: where they are listed, so are the functions. */
+function usesExpressions(defs: readonly StageDefinition[]): boolean {
+  return defs.some((d) => d.name === 'filter' || d.name === 'set');
+}
+
+/** The function table (functions.ts) for the terminal. */
+function functionsText(width: number): string {
+  const sigs = FUNCTIONS.map(signature);
+  const w = Math.max(...sigs.map((x) => x.length));
+  const lines = FUNCTIONS.map((f, i) => {
+    const head = `  ${sigs[i]!.padEnd(w)}  `;
+    return head + wrap(`${f.returns}: ${f.doc.replaceAll('`', '')}`, width, head.length, head.length).trimEnd();
+  });
+  return ['functions in expressions (filter expr=, set expr=); a missing or wrong-typed argument gives null:', ...lines].join('\n');
 }
 
 /** Wrap to `width` columns; the first line starts at column `first`, the others are indented by `indent`. */
@@ -149,6 +167,15 @@ export function stagesMarkdown(defs: readonly StageDefinition[]): string {
     }
     for (const n of doc.notes) out.push(n, '');
     out.push('```sh', ...doc.examples.map(shellExample), '```', '');
+  }
+  if (usesExpressions(defs)) {
+    out.push('### Expression functions', '', 'For `filter expr=` and `set expr=`; see "Functions" above for null and type rules.', '');
+    out.push('| function | arguments | result | description |', '|---|---|---|---|');
+    for (const f of FUNCTIONS) {
+      const args = f.params.map(([n, k]) => `${n}: ${k}`).join(', ') || '(none)';
+      out.push(`| \`${signature(f)}\` | ${args} | ${f.returns} | ${cell(f.doc)} |`);
+    }
+    out.push('');
   }
   return out.join('\n');
 }

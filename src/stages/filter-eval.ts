@@ -4,6 +4,7 @@ import { isMissing } from '../contract/fields.js';
 import type { Rec } from '../pipeline/types.js';
 import { fieldOf } from './define.js';
 import type { Node } from './filter-expr.js';
+import { argKind, CONVERT, type FnSpec } from './functions.js';
 
 const NUM_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -64,10 +65,8 @@ export function compileNode(n: Node): Fn {
       const name = n.name;
       return (r) => fieldOf(r, name);
     }
-    case 'exists': {
-      const name = n.name;
-      return (r) => !isMissing(fieldOf(r, name));
-    }
+    case 'call':
+      return compileCall(n.fn, n.args.map(compileNode));
     case 'and': {
       const a = compileNode(n.a);
       const b = compileNode(n.b);
@@ -133,4 +132,47 @@ export function compileNode(n: Node): Fn {
       };
     }
   }
+}
+
+/**
+ * A call: each argument converted to its kind (functions.ts), null when one that must be
+ * there is missing or of the wrong kind. One argument buffer per call site, filled per
+ * record: no allocation per call. The one- and two-argument shapes skip the loop.
+ */
+function compileCall(fn: FnSpec, args: Fn[]): Fn {
+  const impl = fn.impl;
+  const n = args.length;
+  const conv = args.map((_, i) => CONVERT[argKind(fn, i)]);
+  const lax = args.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
+  const buf: unknown[] = new Array(n).fill(undefined);
+  if (n === 0) return () => impl(buf);
+  if (n === 1) {
+    const [a, ca, la] = [args[0]!, conv[0]!, lax[0]!];
+    return (r) => {
+      const x = ca(a(r));
+      if (x === null && !la) return null;
+      buf[0] = x;
+      return impl(buf);
+    };
+  }
+  if (n === 2 && !lax[0] && !lax[1]) {
+    const [a, b, ca, cb] = [args[0]!, args[1]!, conv[0]!, conv[1]!];
+    return (r) => {
+      const x = ca(a(r));
+      if (x === null) return null;
+      const y = cb(b(r));
+      if (y === null) return null;
+      buf[0] = x;
+      buf[1] = y;
+      return impl(buf);
+    };
+  }
+  return (r) => {
+    for (let i = 0; i < n; i++) {
+      const x = conv[i]!(args[i]!(r));
+      if (x === null && !lax[i]) return null;
+      buf[i] = x;
+    }
+    return impl(buf);
+  };
 }

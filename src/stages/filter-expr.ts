@@ -9,12 +9,15 @@
 //   sum     := product (('+'|'-') product)*
 //   product := unary (('*'|'/'|'%') unary)*
 //   unary   := '-' unary | primary
-//   primary := number | string | true | false | null | field | `quoted field` | exists(field) | '(' or ')'
+//   primary := number | string | true | false | null | field | `quoted field` | call | '(' or ')'
+//   call    := name '(' [or (',' or)*] ')'     (name, arity and argument kinds: the table in functions.ts)
 //   list    := '(' literal (',' literal)* ')'      ('[' ... ']' works too)
 //   regex   := /pattern/flags (flags i, m, s, u) | a string; RE2 syntax, see filter-regex.ts
 import type { Rec } from '../pipeline/types.js';
 import { compileNode } from './filter-eval.js';
 import { compileRegex, RegexError, type UserRegex } from './filter-regex.js';
+import { findFunction, FUNCTIONS, signature, type FnSpec } from './functions.js';
+import { didYouMean } from './suggest.js';
 
 export class ExprError extends Error {
   constructor(
@@ -36,7 +39,7 @@ type Tok =
 export type Node =
   | { t: 'lit'; v: unknown; at: number }
   | { t: 'field'; name: string; at: number }
-  | { t: 'exists'; name: string; at: number }
+  | { t: 'call'; fn: FnSpec; args: Node[]; at: number }
   | { t: 'and' | 'or'; a: Node; b: Node; at: number }
   | { t: 'not'; a: Node; at: number }
   | { t: 'cmp'; op: string; a: Node; b: Node; at: number }
@@ -256,19 +259,44 @@ class Parser {
         this.i++;
         return { t: 'lit', v: word === 'null' ? null : word === 'true', at: t.at };
       }
-      if (word === 'exists' && this.toks[this.i + 1]?.k === 'op' && (this.toks[this.i + 1] as { v: string }).v === '(') {
-        this.i += 2;
-        const f = this.tok;
-        if (f.k !== 'id' || (!f.quoted && KEYWORDS.has(f.v.toLowerCase()))) this.fail('a field name');
-        this.i++;
-        this.expectOp(')');
-        return { t: 'exists', name: (f as { v: string }).v, at: t.at };
-      }
+      const next = this.toks[this.i + 1]!;
+      if (!t.quoted && (word === 'exists' || !KEYWORDS.has(word)) && next.k === 'op' && next.v === '(') return this.call(t.v, t.at);
       if (KEYWORDS.has(word)) this.fail('a value (a field, a number or a string)');
       this.i++;
       return { t: 'field', name: t.v, at: t.at };
     }
     return this.fail('a value (a field, a number or a string)');
+  }
+  /** `name(args)`, checked against the function table: unknown names and wrong arity fail here, at parse time. */
+  private call(name: string, at: number): Node {
+    const fn = findFunction(name);
+    if (!fn) {
+      const hint = didYouMean(name, FUNCTIONS.map((f) => f.name));
+      throw new ExprError(at, `unknown function '${name}'${hint || ' (`recflow stages filter` lists the functions)'}`);
+    }
+    this.i += 2;
+    const args: Node[] = [];
+    const starts: number[] = [];
+    while (!this.op(')')) {
+      if (args.length > 0) this.expectOp(',');
+      starts.push(this.tok.at);
+      args.push(fn.params[Math.min(args.length, fn.params.length - 1)]?.[1] === 'field' ? this.fieldArg() : this.or());
+      if (!this.op(',', ')')) this.fail(`',' or ')' after an argument of ${fn.name}()`);
+    }
+    if (args.length < fn.min || args.length > fn.max) {
+      const want = fn.min === fn.max ? `${fn.min}` : fn.max === fn.min + 1 ? `${fn.min} or ${fn.max}` : Number.isFinite(fn.max) ? `${fn.min} to ${fn.max}` : `at least ${fn.min}`;
+      const where = args.length > fn.max ? starts[fn.max]! : this.tok.at;
+      const plural = fn.min === 1 && fn.max === 1 ? 'argument' : 'arguments';
+      throw new ExprError(where, `${fn.name}() takes ${want} ${plural} (${signature(fn)}), got ${args.length}`);
+    }
+    this.i++;
+    return { t: 'call', fn, args, at };
+  }
+  private fieldArg(): Node {
+    const f = this.tok;
+    if (f.k !== 'id' || (!f.quoted && KEYWORDS.has(f.v.toLowerCase()))) this.fail('a field name');
+    this.i++;
+    return { t: 'field', name: (f as { v: string }).v, at: f.at };
   }
   private list(): unknown[] {
     const close = this.op('(') ? ')' : this.op('[') ? ']' : this.fail("a list like ('a', 'b')");
@@ -288,9 +316,9 @@ class Parser {
   }
 }
 
-const CONDITIONS = new Set(['and', 'or', 'not', 'cmp', 'in', 'match', 'exists']);
+const CONDITIONS = new Set(['and', 'or', 'not', 'cmp', 'in', 'match']);
 function isCondition(n: Node): boolean {
-  return CONDITIONS.has(n.t) || (n.t === 'lit' && typeof n.v === 'boolean');
+  return CONDITIONS.has(n.t) || (n.t === 'lit' && typeof n.v === 'boolean') || (n.t === 'call' && n.fn.returns === 'bool');
 }
 function cond(n: Node): Node {
   if (!isCondition(n)) throw new ExprError(n.at, 'expected a condition here (like quantity > 0 or exists(email)), found a value');

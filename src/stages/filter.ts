@@ -20,7 +20,8 @@ export const filterStage = defineStage({
   notes: [
     'Expressions: comparisons `== != < <= > >=`, `and`/`or`/`not` (or `&& || !`), `field in ("a","b")`, ' +
       '`field not in (...)`, regex `field =~ /re/i` and `!~` (RE2 syntax, linear time: no backreferences or lookaround), ' +
-      '`exists(field)`, arithmetic `+ - * / %`, strings in ' +
+      'functions like `round(x, 2)`, `lower(s)`, `starts_with(s, "a")`, `coalesce(a, b)`, `exists(field)` (listed below), ' +
+      'arithmetic `+ - * / %`, strings in ' +
       'single or double quotes, numbers, `true`, `false`, `null`, parentheses. A field name with odd characters goes ' +
       'in backquotes: `` `unit price` > 3``. How values compare: see "Expressions" in docs/stages.md.',
   ],

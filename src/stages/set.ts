@@ -25,7 +25,8 @@ export const setStage = defineStage({
     'Set one field on every record: a constant (`value`), a text built from other fields (`template`), or the result ' +
     'of an expression (`expr`, same language as filter). Give exactly one of the three. A new field goes last; an existing one keeps its place.',
   notes: [
-    'An `expr` whose result is null (a missing or non-numeric operand in arithmetic) leaves the field out. ' +
+    'An `expr` whose result is null (a missing or non-numeric operand in arithmetic, a function given a missing ' +
+      'value) leaves the field out; `round(quantity * unit_price, 2)` gives 3588, not 3588.0000000000005. ' +
       'From `--stage`, `value` is always text; use a config file or `expr=5` / `expr=true` for typed constants.',
   ],
   options: options({
@@ -35,7 +36,11 @@ export const setStage = defineStage({
     expr: z.string().optional().describe('an expression, e.g. quantity * unit_price or country in ("DE","AT","CH")'),
     overwrite: opt.bool().default(true).describe('false: records that already have a (non-missing) value keep it'),
   }),
-  examples: ['set:field=region,value=EMEA', 'set:field=full_name,template={first_name} {last_name}', 'set:field=stock_value,expr=quantity * unit_price'],
+  examples: [
+    'set:field=region,value=EMEA',
+    'set:field=full_name,template={first_name} {last_name}',
+    'set:field=stock_value,expr=round(quantity * unit_price, 2)',
+  ],
   create(o, ctx) {
     const given = (['value', 'template', 'expr'] as const).filter((k) => o[k] !== undefined);
     if (given.length !== 1) {
