@@ -50,6 +50,8 @@ export interface OutputPlan {
   readonly files: readonly PlannedFile[];
   /** `arg`'s path with templates expanded ('-' for stdout; the sink's `{kind}` kept), or undefined. */
   path(arg: string): string | undefined;
+  /** Any planned path as given → as written: `{date}`, `{time}`, `{run}` replaced ('-' stays). */
+  expand(path: string): string;
   /**
    * The file the sink writes records of `kind` to (its one file when not split).
    * A kind not planned up front is checked when first asked for; a kind that is
@@ -231,6 +233,7 @@ export function planOutputs(req: PlanRequest): OutputPlan {
     runId: stamp.run,
     stamp,
     files: targets.map(({ arg, path, kind, label }) => ({ arg, path, kind, label })),
+    expand: (path) => (path === '-' ? path : expandPath(path, stamp)),
     path(arg) {
       const r = requests.find((o) => o.arg === arg);
       return r && (r.path === '-' ? '-' : expandPath(r.path, stamp));

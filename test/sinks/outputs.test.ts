@@ -228,6 +228,8 @@ describe('planOutputs: identity', () => {
     expect(p.path('--to')).toBe(join(d, 'out', '2026-01-02', '{kind}.ndjson.gz'));
     expect(p.path('--summary-json')).toBe('-');
     expect(p.path('--report-json')).toBeUndefined();
+    expect(p.expand('r/{date}-{time}-{run}.json')).toBe('r/2026-01-02-030405-20260102T030405Z-ab12.json');
+    expect(p.expand('-')).toBe('-');
     expect(p.files.map((f) => f.kind ?? f.arg)).toEqual(['customer', 'inventory', 'unknown', '--dlq', '--summary-json']);
     expect(existsSync(join(d, 'out', '2026-01-02'))).toBe(true); // mkdir -p
   });
