@@ -7,7 +7,12 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { RecflowError } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
 import { Progress } from '../pipeline/progress.js';
-import { makeRunner } from '../pipeline/parallel/index.js';
+import { makeRunner, type PlanRunner } from '../pipeline/parallel/index.js';
+import { startMetrics } from '../pipeline/metrics.js';
+import { verdictFor } from '../pipeline/verdict.js';
+import { log } from '../log.js';
+import { VERSION } from '../version.js';
+import { onStdout, parseReports, reportFiles, ReportCollector, writeReports } from '../report/index.js';
 import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
@@ -58,7 +63,13 @@ export function addPipelineOptions(cmd: Command): Command {
     .option('-q, --quiet', 'no live status line (errors and the summary still go to stderr)')
     .option('--summary-json <file>', "write the summary as JSON to a file, or '-' for stdout")
     .option('--progress-interval <seconds>', 'seconds between plain status lines when stderr is not a TTY', intOption(1), 5)
-    .option('--debug', 'show stack traces on errors');
+    .option('--debug', 'show stack traces on errors')
+    .option('--report <format[:file]>', "a report for CI, repeatable: text, json, github (workflow commands on stdout), junit:FILE, sarif:FILE (default under GitHub Actions: github)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--report-json <file>', "the JSON report (same as --report json:FILE), or '-' for stdout")
+    .option('--annotations <n>', 'github report: at most n annotations, spread across error codes', intOption(0), 10)
+    .option('--report-max <n>', 'sarif report: at most n results (one per rejected record)', intOption(1), 1000)
+    .option('--fail-on-empty', 'exit 1 when no record at all was read')
+    .option('--metrics <addr>', 'serve Prometheus /metrics, /health and /ready on PORT or HOST:PORT (a bare port binds 127.0.0.1)');
 }
 
 export interface PipelineOptions {
@@ -71,6 +82,13 @@ export interface PipelineOptions {
   progressInterval: number;
   debug?: boolean;
   dlq?: string;
+  /** --report FORMAT[:FILE], repeatable. */
+  report?: string[];
+  reportJson?: string;
+  annotations?: number;
+  reportMax?: number;
+  metrics?: string;
+  failOnEmpty?: boolean;
 }
 
 export interface Execution {
@@ -113,15 +131,48 @@ function refuseOverwrite(sources: Source[], paths: (string | undefined)[]): void
 export async function execute(x: Execution): Promise<number> {
   const { opts } = x;
   const ctx = contextFor(opts);
-  if (opts.summaryJson === '-' && x.sinkPath === '-') {
-    throw new RecflowError('usage', "--summary-json - and data on stdout would mix; give --summary-json a file name");
+  // a signal before the run starts still ends with a summary (nothing was written yet)
+  let runner: PlanRunner | undefined;
+  let early: NodeJS.Signals | undefined;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(signal === 'SIGTERM' ? 143 : 130); // a second signal: stop now
+    stopping = true;
+    ctx.log(`${signal}: stopping; writing what was read (send again to quit at once)`);
+    if (runner) runner.stop(signal);
+    else early = signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await executeWith(x, ctx, (r) => {
+      runner = r;
+      if (early) r.stop(early);
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function executeWith(x: Execution, ctx: ComponentContext, started: (r: PlanRunner) => void): Promise<number> {
+  const { opts } = x;
+  const reports = parseReports({ ...opts, reportJson: x.reportJson }, process.env);
+  const onOut = onStdout(reports);
+  if ((opts.summaryJson === '-' || onOut.length > 0) && x.sinkPath === '-') {
+    const what = opts.summaryJson === '-' ? '--summary-json -' : `--report ${onOut[0]!.format}`;
+    throw new RecflowError('usage', `${what} and data on stdout would mix; give it a file name (e.g. --report ${onOut[0]?.format ?? 'json'}:report.${onOut[0]?.format === 'github' ? 'txt' : 'json'})`);
   }
   const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind }, ctx);
-  refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, x.reportJson]);
+  refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, ...reportFiles(reports)]);
   const sink = await x.makeSink(ctx);
   const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
   const stats = new RunStats();
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
+  const collector = new ReportCollector(opts.reportMax ?? 1000, sources.map((s) => s.name));
+  if (reports.length > 0) stats.onRejected = (rows) => collector.add(rows);
+  const metrics = opts.metrics ? await startMetrics(opts.metrics, { stats, sink, sources }) : undefined;
+  if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
   const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
   const progress = new Progress(stats, {
     quiet: Boolean(opts.quiet),
@@ -130,15 +181,6 @@ export async function execute(x: Execution): Promise<number> {
     label: `recflow ${x.command}`,
     status: () => [sink?.status?.(), ...sources.map((s) => s.status?.())].filter(Boolean).join(' | ') || undefined,
   });
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(signal === 'SIGTERM' ? 143 : 130); // a second signal: stop now
-    stopping = true;
-    ctx.log(`${signal}: stopping; writing what was read (send again to quit at once)`);
-    runner.stop(signal);
-  };
-  let stopping = false;
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   progress.start();
   let outcome;
   const guard = exitGuard(() => {
@@ -147,54 +189,33 @@ export async function execute(x: Execution): Promise<number> {
     process.exitCode = 3;
   });
   try {
+    started(runner);
     outcome = await runner.run();
   } finally {
     guard.off();
     progress.stop();
     await dlq.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await metrics?.close();
   }
-  const allowed = opts.maxRejects ?? (opts.maxRejectRate === undefined ? x.defaultMaxRejects : undefined);
-  const tooMany =
-    (allowed !== undefined && stats.rejected > allowed) ||
-    (opts.maxRejectRate !== undefined && stats.recordsIn > 0 && stats.rejected / stats.recordsIn > opts.maxRejectRate);
-  let exitCode = 0;
-  let verdict = 'done';
-  // a sink that failed because of the stop (its records dead-lettered) is the interruption, not a sink failure
-  const failure = outcome.failure && !(outcome.interrupted && outcome.failure.signal) ? outcome.failure : undefined;
-  if (failure) {
-    exitCode = 3;
-    verdict = `failed: ${failure.message}`;
-  } else if (outcome.interrupted) {
-    exitCode = outcome.interrupted === 'SIGTERM' ? 143 : 130;
-    verdict =
-      stats.failed > 0
-        ? `interrupted by ${outcome.interrupted}; ${stats.failed} records not delivered (in the dead-letter output as delivery_failed)`
-        : `interrupted by ${outcome.interrupted}; what was read is written`;
-  } else if (tooMany) {
-    exitCode = 1;
-    verdict = `too many rejected records: ${stats.rejected} of ${stats.recordsIn}` +
-      (allowed !== undefined ? ` (allowed: ${allowed})` : ` (allowed share: ${opts.maxRejectRate})`);
-  } else if (x.command === 'validate') {
-    verdict = stats.rejected === 0 ? 'all records pass' : `within the allowed rejects`;
-  }
+  const verdict = verdictFor(outcome, stats, { ...opts, command: x.command, defaultMaxRejects: x.defaultMaxRejects });
   const extras = {
     command: `recflow ${x.command}`,
-    exitCode,
-    outcome: verdict,
+    exitCode: verdict.exitCode,
+    outcome: verdict.outcome,
     sink: sink?.stats?.(),
     sources: sources.map((s) => ({ name: s.name, ...(s.stats?.() ?? {}) })),
     deadLetter: opts.dlq ?? null,
   };
-  if (failure) process.stderr.write(`recflow: ${paintFor(process.stderr).red('error:')} ${failure.message}\n`);
-  process.stderr.write(summaryText(stats, extras, paintFor(process.stderr)));
-  const json = JSON.stringify(summaryJson(stats, extras), null, 2) + '\n';
-  for (const target of [opts.summaryJson, x.reportJson]) {
-    if (target === '-') process.stdout.write(json);
-    else if (target) writeFileSync(target, json);
-  }
-  return exitCode;
+  const paint = paintFor(process.stderr);
+  if (verdict.failure) log('error', verdict.failure.message, undefined, `recflow: ${paint.red('error:')} ${verdict.failure.message}\n`);
+  const summary = summaryJson(stats, extras);
+  const text = summaryText(stats, extras, paint);
+  log('info', 'summary', summary, text);
+  const json = JSON.stringify(summary, null, 2) + '\n';
+  if (opts.summaryJson === '-') process.stdout.write(json);
+  else if (opts.summaryJson) writeFileSync(opts.summaryJson, json);
+  writeReports(reports, { collector, command: x.command, version: VERSION, summaryText: text, summaryJson: json, annotations: opts.annotations ?? 10, env: process.env });
+  return verdict.exitCode;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
+import { VERSION } from '../version.js';
 import { paintFor } from './common.js';
 import { generateCommand } from './generate.js';
 import { peekCommand } from './peek.js';
@@ -14,7 +15,7 @@ import { validateCommand } from './validate.js';
 export function program(): Command {
   const prog = new Command('recflow')
     .description('batch and stream integration for customer and inventory records')
-    .version('0.1.0')
+    .version(VERSION)
     .showSuggestionAfterError(true)
     .addOption(
       new Option('--log-format <format>', "stderr as 'text' (default) or 'json': one object a line (time, level, message, fields) for log shippers; no colour, no bar")

@@ -9,7 +9,6 @@ export function validateCommand(): Command {
   const cmd = new Command('validate')
     .description('check records against the contract (and the stages of --stage / --config) and report; exit 1 when any fail (see --max-rejects)')
     .argument('[source...]', "CSV/NDJSON files (optionally .gz), globs, or '-' for stdin (or `sources:` in --config)")
-    .option('--report-json <file>', "write the report as JSON to a file, or '-' for stdout")
     .option('--dlq <file>', 'also write rejected records here as NDJSON');
   addPipelineOptions(cmd);
   addRunConfigOptions(cmd);

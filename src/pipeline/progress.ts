@@ -1,6 +1,7 @@
 // Live status on stderr: a cli-progress line on a TTY, a plain line every few
 // seconds otherwise (cron logs stay readable), nothing with --quiet.
 import cliProgress from 'cli-progress';
+import { log, logFormat } from '../log.js';
 import type { RunStats } from './stats.js';
 
 export interface ProgressOptions {
@@ -27,15 +28,51 @@ export function fmtElapsed(seconds: number): string {
   return `${p(Math.floor(s / 3600))}:${p(Math.floor((s % 3600) / 60))}:${p(s % 60)}`;
 }
 
+/**
+ * Seconds left, from the share of bytes read so far (files: their sizes are known at
+ * start); undefined before there is enough to go on (2 s and 1% read) or without a total.
+ */
+export function etaSeconds(stats: RunStats): number | undefined {
+  const elapsed = stats.elapsedSeconds();
+  if (stats.totalBytes <= 0 || stats.bytesRead <= 0 || elapsed < 2) return undefined;
+  const share = Math.min(1, stats.bytesRead / stats.totalBytes);
+  if (share < 0.01) return undefined;
+  return (elapsed * (1 - share)) / share;
+}
+
+/** `ETA 00:01:05 (about 14:32 UTC)`. */
+export function fmtEta(seconds: number, now = Date.now()): string {
+  const at = new Date(now + seconds * 1000).toISOString().slice(11, 16);
+  return `ETA ${fmtElapsed(seconds)} (about ${at} UTC)`;
+}
+
 export function statusLine(stats: RunStats, extra?: string): string {
   const share = stats.totalBytes > 0 ? `, ${Math.min(100, (100 * stats.bytesRead) / stats.totalBytes).toFixed(0)}% of bytes` : '';
+  const eta = etaSeconds(stats);
   const parts = [
     `${fmtInt(stats.recordsIn)} in, ${fmtInt(stats.recordsOut)} out, ${fmtInt(stats.rejected)} rejected`,
     fmtRate(stats.rate()),
     fmtElapsed(stats.elapsedSeconds()) + share,
   ];
+  if (eta !== undefined) parts.push(fmtEta(eta));
   if (extra) parts.push(extra);
   return parts.join(' | ');
+}
+
+/** The same figures as statusLine, as fields of a JSON log line. */
+export function statusFields(stats: RunStats, extra?: string): Record<string, unknown> {
+  const eta = etaSeconds(stats);
+  return {
+    in: stats.recordsIn,
+    out: stats.recordsOut,
+    rejected: stats.rejected,
+    recordsPerSecond: Math.round(stats.rate()),
+    recordsPerHour: Math.round(stats.rate() * 3600),
+    elapsedSeconds: Number(stats.elapsedSeconds().toFixed(1)),
+    ...(stats.totalBytes > 0 ? { bytesRead: stats.bytesRead, totalBytes: stats.totalBytes } : {}),
+    ...(eta !== undefined ? { etaSeconds: Math.round(eta) } : {}),
+    ...(extra ? { status: extra } : {}),
+  };
 }
 
 export class Progress {
@@ -49,7 +86,7 @@ export class Progress {
 
   start(): void {
     if (this.opts.quiet) return;
-    if (this.opts.tty) {
+    if (this.opts.tty && logFormat() === 'text') {
       this.bar = new cliProgress.SingleBar(
         {
           format: (_o, params, payload: { line: string }) =>
@@ -67,7 +104,8 @@ export class Progress {
       const ms = Math.max(1, this.opts.intervalSeconds) * 1000;
       this.timer = setInterval(() => {
         this.stats.samplePeakRss();
-        process.stderr.write(`${this.opts.label}: ${statusLine(this.stats, this.opts.status())}\n`);
+        const extra = this.opts.status();
+        log('info', 'status', statusFields(this.stats, extra), `${this.opts.label}: ${statusLine(this.stats, extra)}\n`);
       }, ms);
     }
     this.timer.unref();

@@ -1,0 +1,4 @@
+// The package version, from package.json (dist/ sits beside it).
+import { createRequire } from 'node:module';
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
