@@ -66,7 +66,7 @@ export function compileNode(n: Node): Fn {
       return (r) => fieldOf(r, name);
     }
     case 'call':
-      return compileCall(n.fn, n.args.map(compileNode));
+      return compileCall(n.fn, n.args);
     case 'and': {
       const a = compileNode(n.a);
       const b = compileNode(n.b);
@@ -139,11 +139,29 @@ export function compileNode(n: Node): Fn {
  * there is missing or of the wrong kind. One argument buffer per call site, filled per
  * record: no allocation per call. The one- and two-argument shapes skip the loop.
  */
-function compileCall(fn: FnSpec, args: Fn[]): Fn {
+function compileCall(fn: FnSpec, nodes: Node[]): Fn {
   const impl = fn.impl;
+  const n = nodes.length;
+  const lax = nodes.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
+  // a literal argument is converted once, here, not per record ("2024-01-01" parsed once)
+  const conv = nodes.map((a, i) => (a.t === 'lit' ? same : CONVERT[argKind(fn, i)]));
+  const args = nodes.map((a, i): Fn => {
+    if (a.t !== 'lit') return compileNode(a);
+    const v = CONVERT[argKind(fn, i)](a.v);
+    return () => v;
+  });
+  const call = callShape(impl, args, conv, lax);
+  if (nodes.some((a) => a.t !== 'lit')) return call;
+  // only literals (now() too: one instant per run): computed once
+  const v = call(NO_RECORD);
+  return () => v;
+}
+
+const same = (v: unknown): unknown => v;
+const NO_RECORD = { value: {} } as Rec;
+
+function callShape(impl: FnSpec['impl'], args: Fn[], conv: ((v: unknown) => unknown)[], lax: boolean[]): Fn {
   const n = args.length;
-  const conv = args.map((_, i) => CONVERT[argKind(fn, i)]);
-  const lax = args.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
   const buf: unknown[] = new Array(n).fill(undefined);
   if (n === 0) return () => impl(buf);
   if (n === 1) {

@@ -35,7 +35,9 @@ const DAY_MS = 86_400_000;
 
 /** `round half away from zero` on the decimal digits of x (its shortest round-trip text), not on x * 10^d. */
 export function roundDecimal(x: number, digits: number): number {
-  if (!Number.isFinite(x)) return x;
+  if (!Number.isFinite(x) || x === 0) return x === 0 ? 0 : x; // never -0
+  const quick = digits >= 0 && digits <= 15 ? roundScaled(x, digits) : undefined;
+  if (quick !== undefined) return quick;
   const m = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(String(x))!;
   const all = m[2]! + (m[3] ?? '');
   const point = m[2]!.length + Number(m[4] ?? 0); // digits before the decimal point
@@ -50,6 +52,25 @@ export function roundDecimal(x: number, digits: number): number {
   return z === 0 ? 0 : z;
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/**
+ * The fast path of roundDecimal, for when the float and the decimal text cannot disagree:
+ * |x| * 10^d below 2^30 has an error under 5e-7, so a fraction further than 1e-6 from .5
+ * rounds the same way; q / 10^d of two exact doubles is correctly rounded, like parsing
+ * the text "qe-d". Near a half it gives up (undefined) and the digits decide.
+ */
+function roundScaled(x: number, digits: number): number | undefined {
+  const p = POW10[digits]!;
+  const scaled = Math.abs(x) * p;
+  if (!(scaled < 2 ** 30)) return undefined;
+  const whole = Math.floor(scaled);
+  const frac = scaled - whole;
+  if (Math.abs(frac - 0.5) <= 1e-6) return undefined;
+  const q = frac > 0.5 ? whole + 1 : whole;
+  return q === 0 ? 0 : (x < 0 ? -q : q) / p;
+}
+
 function increment(digits: string): string {
   let i = digits.length - 1;
   while (i >= 0 && digits[i] === '9') i--;
@@ -62,12 +83,15 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+
 export function parseDate(s: string): number | null {
   const m = DATE_RE.exec(s.trim());
   if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null; // 2024-02-30
   const day = Date.UTC(y, mo - 1, d);
-  const back = new Date(day);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return null; // 2024-02-30
   if (m[4] === undefined) return day;
-  const [h, mi, sec] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  const h = Number(m[4]);
+  const mi = Number(m[5]);
+  const sec = Number(m[6] ?? 0);
   if (h > 23 || mi > 59 || sec > 59) return null;
   const ms = m[7] ? Number(m[7].slice(1).padEnd(3, '0').slice(0, 3)) : 0; // digits, not 0.57 * 1000
   let offset = 0;
@@ -79,6 +103,11 @@ export function parseDate(s: string): number | null {
     offset = (z[0] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   }
   return day + ((h * 60 + mi) * 60 + sec) * 1000 + ms - offset;
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo !== 2) return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 /** Argument kind → converter; null means "missing or wrong kind". */

@@ -208,7 +208,7 @@ function referenceRound(x: number, d: number): number {
   const digits = BigInt(m[2]! + frac);
   const exp = Number(m[4] ?? 0) - frac.length; // |x| = digits * 10^exp
   const k = exp + d;
-  if (k >= 0) return x;
+  if (k >= 0) return x === 0 ? 0 : x; // the output has no -0
   const unit = 10n ** BigInt(-k);
   let q = digits / unit;
   if (2n * (digits % unit) >= unit) q += 1n;
