@@ -64,6 +64,7 @@ export interface ReportInputs {
 export function writeReports(specs: ReportSpec[], x: ReportInputs): void {
   const jsonFile = specs.find((s) => s.format === 'json' && s.file)?.file;
   for (const spec of specs) {
+    if (spec.format === 'text' && !spec.file) continue; // the summary on stderr is that report
     const body = render(spec, x, jsonFile);
     if (spec.file) writeFileSync(spec.file, body);
     else if (spec.format === 'text') process.stderr.write(body);
