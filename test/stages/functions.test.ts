@@ -5,10 +5,11 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Rec } from '../../src/pipeline/types.js';
 import { compileExpr, ExprError } from '../../src/stages/filter-expr.js';
-import { FUNCTIONS } from '../../src/stages/functions.js';
-import { FIXTURES, tempDir } from '../support/cli.js';
-import { runStages } from './helpers.js';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FUNCTIONS, signature } from '../../src/stages/functions.js';
+import { FIXTURES, ROOT, runCli, tempDir } from '../support/cli.js';
+import { runStages } from './helpers.js';
 
 type Row = Record<string, unknown>;
 const rec = (value: Row): Rec => ({ value, raw: value, source: 't', line: 1, origin: 't', pos: 1 }) as Rec;
@@ -282,6 +283,17 @@ describe('expression functions through the CLI', () => {
     expect(want.length).toBeGreaterThan(0);
     expect(res.out).toEqual(want);
     expect(res.summary!.records.dropped).toBe(all.out.length - want.length);
+  });
+
+  it('`recflow stages filter` and docs/stages.md list every function of the table with its doc', async () => {
+    const res = await runCli(['stages', 'filter']);
+    const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const md = readFileSync(join(ROOT, 'docs', 'stages.md'), 'utf8');
+    for (const f of FUNCTIONS) {
+      expect(res.stdout).toMatch(new RegExp(`\\n  ${esc(signature(f))} +${f.returns}: ${esc(f.doc.replaceAll('`', '').split(' ')[0]!)}`));
+      expect(md).toContain(`| \`${signature(f)}\` |`);
+      expect(md).toContain(f.doc.replaceAll('|', '\\|'));
+    }
   });
 
   it('now() is the same on every record of a run', async () => {
