@@ -87,7 +87,8 @@ export function parseDate(s: string): number | null {
   const mo = Number(m[2]);
   const d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return null; // 2024-02-30
-  const day = Date.UTC(y, mo - 1, d);
+  const utc = Date.UTC(y, mo - 1, d);
+  const day = y < 100 ? new Date(utc).setUTCFullYear(y) : utc; // Date.UTC reads 0024 as 1924
   if (m[4] === undefined) return day;
   const h = Number(m[4]);
   const mi = Number(m[5]);

@@ -126,7 +126,7 @@ const CASES: Record<string, [string, Row, unknown][]> = {
     ['date(x)', { x: 'yesterday' }, null],
     ['date(x)', {}, null],
   ],
-  year: [['year(x)', { x: '2024-05-04' }, 2024], ['year(x)', { x: '2023-12-31T23:00:00-02:00' }, 2024], ['year(x)', { x: 'x' }, null]],
+  year: [['year(x)', { x: '2024-05-04' }, 2024], ['year(x)', { x: '2023-12-31T23:00:00-02:00' }, 2024], ['year(x)', { x: 'x' }, null], ['year(x)', { x: '0024-05-04' }, 24]],
   month: [['month(x)', { x: '2024-05-04' }, 5], ['month(x)', { x: '2024-12-31T10:00:00Z' }, 12], ['month(x)', {}, null]],
   day: [['day(x)', { x: '2024-05-04' }, 4], ['day(x)', { x: '2024-02-29' }, 29], ['day(x)', { x: '2023-02-29' }, null]],
   days_between: [
