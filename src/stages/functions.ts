@@ -199,7 +199,7 @@ export const FUNCTIONS: readonly FnSpec[] = [
   { name: 'lower', params: [s], min: 1, max: 1, returns: 'text', doc: 's in lower case', impl: (a) => txt(a, 0).toLowerCase() },
   { name: 'upper', params: [s], min: 1, max: 1, returns: 'text', doc: 's in upper case', impl: (a) => txt(a, 0).toUpperCase() },
   { name: 'trim', params: [s], min: 1, max: 1, returns: 'text', doc: 's without leading and trailing white space', impl: (a) => txt(a, 0).trim() },
-  { name: 'len', params: [s], min: 1, max: 1, returns: 'number', doc: 'the length of s in characters (code points: an emoji counts 1)', impl: (a) => codePoints(txt(a, 0)) },
+  { name: 'len', params: [s], min: 1, max: 1, returns: 'number', doc: 'the length of s in code points (not UTF-16 units: 😀 counts 1, 👍🏽 with its skin tone 2)', impl: (a) => codePoints(txt(a, 0)) },
   { name: 'concat', params: [['a', 'str'], ['b', 'str']], min: 2, max: Infinity, returns: 'text',
     doc: 'the texts joined; blank texts are kept (separators), a null or absent one makes the result null',
     impl: (a) => {
