@@ -19,6 +19,7 @@ import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { openSources } from '../sources/index.js';
 import { recordBytesOption } from '../sources/limits.js';
+import { useContracts } from '../contract/contracts.js';
 
 export function intOption(min: number): (value: string) => number {
   return (value) => {
@@ -53,10 +54,11 @@ export function addPipelineOptions(cmd: Command): Command {
       if (v !== 'csv' && v !== 'ndjson') throw new InvalidArgumentError("expected 'csv' or 'ndjson'.");
       return v;
     })
-    .option('--kind <kind>', "treat every record as this kind: 'customer' or 'inventory' (default: from the record)", (v) => {
-      if (v !== 'customer' && v !== 'inventory') throw new InvalidArgumentError("expected 'customer' or 'inventory'.");
-      return v;
+    .option('--kind <kind>', "treat every record as this kind: 'customer', 'inventory' or a kind of --contract (default: from the record)", (v) => {
+      if (!/^[a-z][a-z0-9_-]{0,63}$/.test(v)) throw new InvalidArgumentError("expected 'customer', 'inventory' or a kind declared with --contract.");
+      return v; // a declared kind is checked once the contract files are loaded
     })
+    .option('--contract <file>', 'add the record kinds declared in this YAML/JSON contract file, repeatable (docs/contracts.md)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--max-rejects <n>', 'exit 1 when more records than this are rejected', intOption(0))
     .option('--max-reject-rate <r>', 'exit 1 when more than this share (0-1) of records is rejected', rateOption)
     .option('--max-record-bytes <size>', 'longest record (a line, or a CSV record) in bytes, or with k/m suffix; longer ones are dead-lettered as too_long (default: 16m)', recordBytesOption)
@@ -75,6 +77,8 @@ export function addPipelineOptions(cmd: Command): Command {
 export interface PipelineOptions {
   format?: 'csv' | 'ndjson';
   kind?: Kind;
+  /** --contract FILE, repeatable: contract files declaring more kinds. */
+  contract?: string[];
   maxRejects?: number;
   maxRejectRate?: number;
   quiet?: boolean;
@@ -157,6 +161,7 @@ export async function execute(x: Execution): Promise<number> {
 
 async function executeWith(x: Execution, ctx: ComponentContext, started: (r: PlanRunner) => void): Promise<number> {
   const { opts } = x;
+  useContracts(opts.contract, opts.kind); // before any source opens: a bad contract file is exit 2
   const reports = parseReports({ ...opts, reportJson: x.reportJson }, process.env);
   const onOut = onStdout(reports);
   if ((opts.summaryJson === '-' || onOut.length > 0) && x.sinkPath === '-') {

@@ -297,3 +297,40 @@ export function checkTier(field: string, v: unknown): Checked {
   }
   return fail(field, 'invalid_enum', v, TIER_EXPECT);
 }
+
+// ---------------------------------------------------------------------------
+// Signed parsers for kinds declared in a contract file (declared-checks.ts): the
+// same syntax as the checkers above, the range left to the caller.
+
+/** A finite number (JSON number or numeric string), -0 as 0; BAD after reporting invalid_number. */
+export function parseNumber(field: string, v: unknown): number | typeof BAD {
+  let n: number;
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) return fail(field, 'invalid_number', v, NUMBER_EXPECT);
+    n = v;
+  } else if (typeof v === 'string') {
+    const s = v.trim();
+    if (!NUMBER_RE.test(s)) return fail(field, 'invalid_number', v, NUMBER_EXPECT);
+    n = +s;
+    if (!Number.isFinite(n)) return fail(field, 'invalid_number', v, 'is not a finite number: expected a value within the range of a double');
+  } else {
+    return fail(field, 'invalid_number', v, NUMBER_EXPECT);
+  }
+  return n === 0 ? 0 : n;
+}
+
+/** A safe integer (JSON integer or string of digits), -0 as 0; BAD after reporting invalid_integer. */
+export function parseInteger(field: string, v: unknown): number | typeof BAD {
+  let n: number;
+  if (typeof v === 'number') {
+    n = v;
+  } else if (typeof v === 'string') {
+    const s = v.trim();
+    if (!INTEGER_RE.test(s)) return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
+    n = +s;
+  } else {
+    return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
+  }
+  if (!Number.isSafeInteger(n)) return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
+  return n === 0 ? 0 : n;
+}

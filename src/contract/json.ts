@@ -106,7 +106,7 @@ export function isCanonicalNumber(s: string): boolean {
  * (undefined = left out) and the raw values they came from. A number whose raw
  * text is already canonical is copied instead of formatted (the double-to-text
  * conversion is the costly part of JSON.stringify here). Null when a value is
- * neither a string nor a finite number (no checker returns one): use JSON.stringify.
+ * neither a string, a finite number nor a boolean (no checker returns one): use JSON.stringify.
  */
 export function encodeKnown(plan: JsonPlan, vals: readonly unknown[], raws: readonly unknown[]): string | null {
   const n = plan.key.length;
@@ -126,6 +126,10 @@ export function encodeKnown(plan: JsonPlan, vals: readonly unknown[], raws: read
     } else if (typeof v === 'number' && Number.isFinite(v)) {
       const r = raws[i];
       out += (open ? plan.keyQ[i]! : plan.key[i]!) + (typeof r === 'string' && isCanonicalNumber(r) ? r : String(v));
+      open = false;
+    } else if (typeof v === 'boolean') {
+      // only declared kinds have boolean fields (contracts.md)
+      out += (open ? plan.keyQ[i]! : plan.key[i]!) + (v ? 'true' : 'false');
       open = false;
     } else {
       return null;

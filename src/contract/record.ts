@@ -4,10 +4,11 @@
 // so no per-record arrays or closures are allocated on the happy path.
 import type { Fields, Kind, RecordError } from '../pipeline/types.js';
 import { buildCustomer, CUSTOMER_FIELDS } from './customer.js';
-import { BAD, beginRecord, isMissing, reportMissing, takeErrors } from './fields.js';
+import { BAD, beginRecord, isMissing, report, reportMissing, takeErrors } from './fields.js';
 import { buildInventory, INVENTORY_FIELDS } from './inventory.js';
-import { encodeKnown, makeJsonPlan } from './json.js';
+import { encodeKnown, makeJsonPlan, type JsonPlan } from './json.js';
 import { copyTexts, hasTexts, stringifyLossless, textsOf, textsSeen } from './lossless.js';
+import { declaredKind, declaredOn, declaredOwns } from './declared.js';
 import { detectKind, reportUnknownKind } from './kind.js';
 import { makeKindSpec, type KindSpec } from './spec.js';
 
@@ -24,7 +25,7 @@ export const KNOWN_FIELDS: Readonly<Record<Kind, readonly string[]>> = Object.fr
 /** Shared result for "no errors": frozen, never mutate it. */
 export const NO_ERRORS: RecordError[] = Object.freeze([]) as unknown as RecordError[];
 
-const MAX_FIELDS = 16;
+const MAX_FIELDS = 64; // a declared kind has at most 64 fields (contract-file.ts)
 const rawVals: unknown[] = new Array<unknown>(MAX_FIELDS).fill(undefined);
 const outVals: unknown[] = new Array<unknown>(MAX_FIELDS).fill(undefined);
 /** Number of non-missing fields of the current record that the kind does not name. */
@@ -70,7 +71,7 @@ function evaluate(spec: KindSpec, lenient: boolean): void {
 function build(spec: KindSpec, raw: Fields): Fields {
   const out = spec.build(outVals);
   clearOut(spec);
-  if (extraCount > 0) {
+  if (extraCount > 0 && spec.extra !== 'drop') {
     const index = spec.index;
     let numbers = false;
     for (const k in raw) {
@@ -91,7 +92,20 @@ function build(spec: KindSpec, raw: Fields): Fields {
 }
 
 function specOf(kind: Kind): KindSpec {
-  return kind === 'customer' ? CUSTOMER : INVENTORY;
+  return kind === 'customer' ? CUSTOMER : kind === 'inventory' ? INVENTORY : declaredKind(kind)!.spec;
+}
+
+function jsonPlanOf(kind: Kind): JsonPlan {
+  return kind === 'customer' ? CUSTOMER_JSON : kind === 'inventory' ? INVENTORY_JSON : declaredKind(kind)!.json;
+}
+
+/** extra: reject (declared kinds): one unknown_field error per undeclared, non-missing field. */
+function reportExtras(spec: KindSpec, raw: Fields): void {
+  for (const k in raw) {
+    if (spec.index[k] === undefined && !isMissing(raw[k])) {
+      report(k, 'unknown_field', `${k} is not a field of kind "${spec.kind}": expected only ${spec.names.join(', ')}`);
+    }
+  }
 }
 
 export interface CheckResult {
@@ -122,6 +136,7 @@ function strictCheck(raw: Fields, kindHint: Kind | undefined): Kind | null {
   const spec = specOf(kind);
   gather(spec, raw);
   evaluate(spec, false);
+  if (extraCount > 0 && spec.extra === 'reject') reportExtras(spec, raw);
   strictErrors = takeErrors();
   if (strictErrors !== null) clearOut(spec);
   return kind;
@@ -153,8 +168,7 @@ export function checkRecordJson(
   const errors = strictErrors;
   if (kind === null || errors !== null) return { kind, json: null, errors: errors ?? NO_ERRORS };
   const spec = specOf(kind);
-  const json =
-    extraCount === 0 ? encodeKnown(kind === 'customer' ? CUSTOMER_JSON : INVENTORY_JSON, outVals, rawVals) : null;
+  const json = extraCount === 0 || spec.extra === 'drop' ? encodeKnown(jsonPlanOf(kind), outVals, rawVals) : null;
   if (json === null) return { kind, json: stringifyLossless(build(spec, raw)), errors: NO_ERRORS };
   clearOut(spec);
   return { kind, json, errors: NO_ERRORS };
@@ -186,6 +200,7 @@ export function normalizeRecord(raw: Fields, kindHint?: Kind): { kind: Kind | nu
 
 /** Field names the contract owns (of either kind), whose numbers it normalizes. */
 const OWNED: ReadonlySet<string> = new Set(['kind', ...CUSTOMER.names, ...INVENTORY.names]);
+const owns = (k: string): boolean => OWNED.has(k) || (declaredOn && declaredOwns(k));
 
 /**
  * The JSON text of a record in flight: JSON.stringify(value), but with the numbers of
@@ -198,7 +213,7 @@ export function recordJson(value: Fields, raw?: Fields): string {
   if (hasTexts(value)) return stringifyLossless(value, textsOf(value), value);
   if (raw === undefined || raw === value || !passesNumbers(value) || !hasTexts(raw)) return JSON.stringify(value);
   const from = textsOf(raw);
-  const top = from === undefined ? undefined : new Map([...from].filter(([k]) => !OWNED.has(k)));
+  const top = from === undefined ? undefined : new Map([...from].filter(([k]) => !owns(k)));
   return stringifyLossless(value, top, raw);
 }
 
@@ -206,7 +221,7 @@ export function recordJson(value: Fields, raw?: Fields): string {
 function passesNumbers(value: Fields): boolean {
   for (const k in value) {
     const v = value[k];
-    if ((typeof v === 'number' || (typeof v === 'object' && v !== null)) && !OWNED.has(k)) return true;
+    if ((typeof v === 'number' || (typeof v === 'object' && v !== null)) && !owns(k)) return true;
   }
   return false;
 }

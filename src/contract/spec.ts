@@ -19,6 +19,8 @@ export interface KindSpec {
   readonly index: Readonly<Record<string, number>>;
   /** Builds `{ kind, ...known fields in table order }` from the normalized values. */
   readonly build: (vals: readonly unknown[]) => Fields;
+  /** Fields the kind does not declare: passed through (undefined), dropped, or rejected (declared kinds only). */
+  readonly extra?: 'drop' | 'reject';
 }
 
 export function makeKindSpec(

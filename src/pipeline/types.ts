@@ -2,7 +2,13 @@
 // Every component speaks only these types, so each can be built and tested alone.
 import type { RecflowError } from '../errors.js';
 
-export type Kind = 'customer' | 'inventory';
+/** The kinds recflow knows without a contract file. */
+export type BuiltinKind = 'customer' | 'inventory';
+/**
+ * A record kind: a built-in one or one declared in a contract file (--contract,
+ * docs/contracts.md). Declared names are checked when the file loads.
+ */
+export type Kind = string;
 
 export type ErrorCode =
   | 'missing_required'
@@ -20,6 +26,10 @@ export type ErrorCode =
   | 'unknown_kind'
   | 'parse_error'
   | 'duplicate_key'
+  // Only from kinds declared in a contract file (docs/contracts.md).
+  | 'invalid_boolean'
+  | 'pattern_mismatch'
+  | 'unknown_field'
   // Not contract codes: raised by stages and sinks for the dead-letter output.
   | 'filtered'
   | 'enrich_missing'

@@ -12,6 +12,7 @@
 //   RECFLOW_EXPLAIN=1      say on stderr which runner was chosen, and why
 import { availableParallelism } from 'node:os';
 import { contractStage } from '../../stages/contract.js';
+import { declaredOn } from '../../contract/declared.js';
 import { FileSource } from '../../sources/file.js';
 import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
@@ -54,6 +55,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv): { workers: numbe
   if (forced !== undefined && !inline && !(Number.isSafeInteger(forced) && forced >= 0)) return 'RECFLOW_WORKERS is not a whole number or "inline"';
   if (forced === 0) return 'RECFLOW_WORKERS=0';
   if (plan.stages.length !== 1 || plan.stages[0] !== contractStage) return 'stages other than the contract alone';
+  if (declaredOn) return 'kinds declared with --contract (the workers know the built-in kinds only)';
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
   let out: TextOut | null = null;
   const format = plan.sink ? formatOf(plan.sink) : undefined;
