@@ -17,13 +17,21 @@ export function runCommand(): Command {
     .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)')
     .option('--no-clobber', 'refuse (exit 2) to replace an output file that already exists')
     .option('--rotate-records <n>', 'file sink: finish a file every N records, named <name>-<start time>-<seq><ext>; a Kafka source commits per finished file', intOption(1))
-    .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1));
+    .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1))
+    .option('--checkpoint <file>', 'cron over growing files: read each file from where the last run with this checkpoint stopped (JSON; written once records are delivered)')
+    .option('--from-dlq <file>', 'replay a dead-letter file: each line\'s record goes through the pipeline again (instead of source arguments)')
+    .option('--codes <codes>', 'with --from-dlq: replay only lines with one of these error codes (comma-separated)');
   addPipelineOptions(cmd);
   addHttpSinkOptions(cmd);
   addKafkaOptions(cmd);
   addRunConfigOptions(cmd);
   cmd.action(async (args: string[], _opts: unknown, command: Command) => {
-    const prepared = await prepareRun(command, args); // flags > env > config; stages built before any output
+    const replay = command.opts<{ fromDlq?: string; codes?: string; checkpoint?: string }>();
+    if (replay.fromDlq !== undefined && args.length > 0) throw new RecflowError('usage', `--from-dlq replaces the source arguments: give either ${replay.fromDlq} or ${args.join(' ')}, not both`);
+    if (replay.codes !== undefined && replay.fromDlq === undefined) throw new RecflowError('usage', '--codes applies to --from-dlq only');
+    if (replay.fromDlq !== undefined && replay.checkpoint !== undefined) throw new RecflowError('usage', '--checkpoint applies to files, not to --from-dlq');
+    // the dead-letter file stands as the one source (sources/dlq-replay.ts reads it)
+    const prepared = await prepareRun(command, replay.fromDlq !== undefined ? [replay.fromDlq] : args); // flags > env > config; stages built before any output
     if (!prepared) return; // --dry-run printed the pipeline
     const opts = command.opts<PipelineOptions & { to: string } & Record<string, unknown>>();
     const to = opts.to;

@@ -17,9 +17,29 @@ export interface DeadLetter {
   close(): Promise<void>;
 }
 
+/** Where a replayed record sat in the dead-letter file it was replayed from (`run --from-dlq`). */
+export interface ReplayPosition {
+  file: string;
+  line: number;
+  /** Set when the line could not be replayed and is kept as it was. */
+  not_replayable?: string;
+}
+
+/**
+ * Set by the --from-dlq source (sources/dlq-replay.ts): the replay position of a row by
+ * its source and line, so the stages need not carry it on every record they reject.
+ */
+let replayOf: ((r: Rejected) => ReplayPosition | undefined) | undefined;
+
+export function setReplayLookup(lookup: (r: Rejected) => ReplayPosition | undefined): void {
+  replayOf = lookup;
+}
+
 export function deadLetterLine(r: Rejected): string {
+  const replay = replayOf?.(r);
+  const row = { source: r.source, line: r.line, kind: r.kind, errors: r.errors, record: r.record, ...(replay ? { replay } : {}) };
   // the record's numbers as read (a parsed record may carry their texts: contract/lossless.ts)
-  return stringifyLossless({ source: r.source, line: r.line, kind: r.kind, errors: r.errors, record: r.record }, undefined, r.record);
+  return stringifyLossless(row, undefined, r.record);
 }
 
 /** Counts only: without --dlq, rejected records are summarized but not written. */

@@ -11,6 +11,8 @@ import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { FileSource, headerNames, readCsvHeader, type FileSpec, type Format } from './file.js';
 import { recordLimit } from './limits.js';
+import { checkpointFor } from './checkpoint.js';
+import { replayFor } from './dlq-replay.js';
 
 export interface SourceOptions {
   format?: Format;
@@ -108,6 +110,9 @@ async function checkHeader(spec: FileSpec): Promise<void> {
 }
 
 export async function openSources(args: string[], opts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
+  const replay = await replayFor(args, ctx, opts.kind); // run --from-dlq: the dead-letter file is the input
+  if (replay) return replay;
+  const checkpoint = await checkpointFor(args, ctx); // run --checkpoint: files resume where the last run stopped
   const sources: Source[] = [];
   let stdinUsed = false;
   const origins = new Map<string, number>();
@@ -131,6 +136,12 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
       origins.set(spec.origin, seen + 1);
       if (seen > 0) spec.origin += `#${seen + 1}`;
       await checkHeader(spec);
+      const resumed = checkpoint && (await checkpoint.source(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
+      if (checkpoint) {
+        if (resumed) sources.push(resumed);
+        else ctx.log(`${name}: did not grow since the last checkpoint; skipped`);
+        continue;
+      }
       sources.push(new FileSource(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
     }
   }
