@@ -112,7 +112,8 @@ export class Runner {
         }
         doneBytes += source.totalBytes ?? lastBytes;
       }
-      if (!this.stopSignal && !this.failure) await this.flushStages(inFlight);
+      // on a stop too: what stages hold (dedupe keep_last, sample n) was read, so it is written
+      if (!this.failure) await this.flushStages(inFlight);
       while (inFlight.length > 0) await this.settle(inFlight.shift()!);
       if (sink) {
         sinkClosed = true;

@@ -37,9 +37,9 @@ export interface FileSourceOptions {
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Raw bytes of the input, decompressed when gzip, with a running count of bytes read. */
-async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }): AsyncGenerator<Buffer> {
+async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }, stop?: AbortSignal): AsyncGenerator<Buffer> {
   const raw: Readable = spec.path === null ? process.stdin : createReadStream(spec.path, { highWaterMark: chunkBytes });
-  const iter = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const iter = untilStopped(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, raw, stop);
   const first = await iter.next();
   if (first.done) return;
   const firstChunk = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
@@ -80,6 +80,30 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
 export function sniffFormat(text: string): Format {
   const t = text.replace(/^\uFEFF/, '').trimStart();
   return t.startsWith('{') ? 'ndjson' : 'csv';
+}
+
+/**
+ * Ends the iteration as soon as `stop` aborts, even while a read waits (stdin from a
+ * pipe that stays open would otherwise hold a stopped run until the writer closes it):
+ * stdin is then let go of, so it keeps the process alive no longer.
+ */
+function untilStopped(iter: AsyncIterator<Buffer>, raw: Readable, stop?: AbortSignal): AsyncIterator<Buffer> {
+  if (!stop) return iter;
+  const stopped = new Promise<IteratorResult<Buffer>>((resolve) => {
+    const end = (): void => {
+      if (raw === process.stdin) process.stdin.destroy();
+      resolve({ done: true, value: undefined });
+    };
+    if (stop.aborted) end();
+    else stop.addEventListener('abort', end, { once: true });
+  });
+  return {
+    next: () => {
+      const read = iter.next();
+      read.catch(() => {}); // a read cut by the stop fails with a premature close: nobody waits for it
+      return Promise.race([read, stopped]);
+    },
+  };
 }
 
 /** Header names as the contract wants them; empty names become column_N. */
@@ -141,6 +165,8 @@ export class FileSource implements Source {
   readonly totalBytes?: number;
   private readonly counter = { bytes: 0 };
   private stopped = false;
+  /** Aborted by stop(): a read waiting on stdin ends at once. */
+  private readonly stopper = new AbortController();
 
   constructor(
     private readonly spec: FileSpec,
@@ -152,6 +178,7 @@ export class FileSource implements Source {
 
   stop(): void {
     this.stopped = true;
+    this.stopper.abort();
   }
 
   /** Kind forced by --kind for this source, if any. */
@@ -182,7 +209,7 @@ export class FileSource implements Source {
    */
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
     const capper = new LineCapper(this.maxRecordBytes + 1);
-    for await (const bytes of inputBytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter)) {
+    for await (const bytes of inputBytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.stopper.signal)) {
       for (const part of capper.take(bytes)) yield { bytes: part, bytesRead: this.counter.bytes };
       if (this.stopped) return;
     }
