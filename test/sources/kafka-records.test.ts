@@ -2,7 +2,7 @@
 // cluster, test/support/kafka.ts): each is dead-lettered or written as read, and
 // the partition moves on (its offset committed past them), so no message is a
 // poison pill that stops every run.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../support/cli.js';
@@ -58,5 +58,21 @@ describe.skipIf(!avail.ok)('Kafka messages that are deep, long or hold odd numbe
     expect(parsed[1]!.record).toBe(long.slice(0, 200));
     expect(rows[2]).toContain('"record":{"customer_id":"N2","email":"bad","f":1.0}');
     expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 5 });
+  });
+
+  it('the Kafka sink writes pass-through numbers as read (file → Kafka → stdout)', async () => {
+    const topic = uniqueName('nums');
+    await kafka.createTopic(topic, 1);
+    const line = '{"customer_id":"N1","email":"n@x.io","big":12345678901234567890123,"n":{"f":[1.0,-0,1E5,1e999]}}';
+    const input = join(tmp.dir, 'nums.ndjson');
+    writeFileSync(input, `${line}\n`);
+    const up = await runCli(['run', input, '--stage', 'validate', '--to', `kafka://${kafka.bootstrap}/${topic}`], { env: ENV, timeoutMs: 60_000 });
+    expect(up.code, up.stderr).toBe(0);
+    const down = await runCli(['run', `kafka://${kafka.bootstrap}/${topic}`, '--group', uniqueName('g'), '--until', 'caught-up', '--no-validate'], {
+      env: ENV,
+      timeoutMs: 60_000,
+    });
+    expect(down.code, down.stderr).toBe(0);
+    expect(down.stdout).toBe(`${line}\n`);
   });
 });

@@ -4,9 +4,10 @@
 // process.resourceUsage().maxRSS at exit (the CLI's own summary only samples RSS).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir, type CliResult } from '../support/cli.js';
+import { scriptedServer } from '../support/serve.js';
 
 type Obj = Record<string, unknown>;
 let dir: string;
@@ -173,6 +174,19 @@ describe('pass-through values are kept as read', () => {
     expect(a.stdout).toBe(`{"customer_id":"C1","email":"a@b.cc",${NUMS}}\n`);
     const b = await run(['run', file('nums2.ndjson'), '--stage', 'set:field=region,value=EU'], {});
     expect(b.stdout).toBe(`{"kind":"customer","customer_id":"C1","email":"a@b.cc",${NUMS},"region":"EU"}\n`);
+  });
+
+  it.each(RUNNERS)('the HTTP sink sends them as read too (%s)', async (_name, env) => {
+    const server = await scriptedServer(() => ({ status: 200 }));
+    try {
+      writeFileSync(file('nums-http.ndjson'), `{"customer_id":"C1","email":"a@b.cc",${NUMS}}\n`);
+      const res = await run(['run', file('nums-http.ndjson'), '--to', `${server.url}/in`], env);
+      expect(res.code, res.stderr).toBe(0);
+      const bodies = server.requests.map((r) => (r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body).toString('utf8'));
+      expect(bodies.join('')).toContain(`{"kind":"customer","customer_id":"C1","email":"a@b.cc",${NUMS}}`);
+    } finally {
+      await server.close();
+    }
   });
 
   it.each(RUNNERS)('a __proto__ or constructor column (CSV) and key (JSON) are ordinary fields (%s)', async (_name, env) => {
