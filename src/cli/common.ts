@@ -12,7 +12,9 @@ import { startMetrics } from '../pipeline/metrics.js';
 import { verdictFor } from '../pipeline/verdict.js';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
-import { onStdout, parseReports, reportFiles, ReportCollector, writeReports } from '../report/index.js';
+import { stdoutGone } from './epipe.js';
+import { onStdout, parseReports, reportFiles, ReportCollector, writeReports, type ReportSpec } from '../report/index.js';
+import type { RunOutcome } from '../pipeline/runner.js';
 import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
@@ -148,18 +150,28 @@ export async function execute(x: Execution): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // the stdout reader left (| head): stop reading as on a signal; exit 0 with a summary that says so
+  const readerLeft = { left: false };
+  if (x.sinkPath === '-') {
+    stdoutGone.handler = () => {
+      if (readerLeft.left) return;
+      readerLeft.left = true;
+      runner?.stop('SIGPIPE');
+    };
+  }
   try {
-    return await executeWith(x, ctx, (r) => {
+    return await executeWith(x, ctx, readerLeft, (r) => {
       runner = r;
       if (early) r.stop(early);
     });
   } finally {
+    stdoutGone.handler = undefined;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function executeWith(x: Execution, ctx: ComponentContext, started: (r: PlanRunner) => void): Promise<number> {
+async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { left: boolean }, started: (r: PlanRunner) => void): Promise<number> {
   const { opts } = x;
   useContracts(opts.contract, opts.kind); // before any source opens: a bad contract file is exit 2
   const reports = parseReports({ ...opts, reportJson: x.reportJson }, process.env);
@@ -170,12 +182,21 @@ async function executeWith(x: Execution, ctx: ComponentContext, started: (r: Pla
   }
   const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind }, ctx);
   refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, ...reportFiles(reports)]);
-  const sink = await x.makeSink(ctx);
-  const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
   const stats = new RunStats();
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
   const collector = new ReportCollector(opts.reportMax ?? 1000, sources.map((s) => s.name));
   if (reports.length > 0) stats.onRejected = (rows) => collector.add(rows);
+  const end = (outcome: RunOutcome, sink: Sink | null): number => finish(x, { stats, sources, sink, reports, collector, readerLeft: readerLeft.left }, outcome);
+  let sink: Sink | null;
+  try {
+    sink = await x.makeSink(ctx);
+  } catch (err) {
+    // a sink that cannot start (Kafka unreachable) is a failed run, with its summary, not a usage error
+    if (!(err instanceof RecflowError) || (err.code !== 'sink' && err.code !== 'source')) throw err;
+    for (const s of sources) await s.close?.().catch(() => {});
+    return end({ failure: err }, null);
+  }
+  const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
   const metrics = opts.metrics ? await startMetrics(opts.metrics, { stats, sink, sources }) : undefined;
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
   const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
@@ -202,7 +223,23 @@ async function executeWith(x: Execution, ctx: ComponentContext, started: (r: Pla
     await dlq.close();
     await metrics?.close();
   }
-  const verdict = verdictFor(outcome, stats, { ...opts, command: x.command, defaultMaxRejects: x.defaultMaxRejects });
+  return end(outcome, sink);
+}
+
+interface Finished {
+  stats: RunStats;
+  sources: Source[];
+  sink: Sink | null;
+  reports: ReportSpec[];
+  collector: ReportCollector;
+  readerLeft: boolean;
+}
+
+/** The verdict, the summary (stderr and --summary-json) and the reports: on every exit path that has a run. */
+function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
+  const { opts } = x;
+  const { stats, sources, sink, reports, collector } = f;
+  const verdict = verdictFor(outcome, stats, { ...opts, command: x.command, defaultMaxRejects: x.defaultMaxRejects, readerLeft: f.readerLeft });
   const extras = {
     command: `recflow ${x.command}`,
     exitCode: verdict.exitCode,

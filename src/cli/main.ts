@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { VERSION } from '../version.js';
+import { stdoutGone } from './epipe.js';
 import { paintFor } from './common.js';
 import { generateCommand } from './generate.js';
 import { peekCommand } from './peek.js';
@@ -51,7 +52,9 @@ export async function main(argv: string[]): Promise<void> {
   setLogFormat(logFormatFrom(argv, process.env));
   // `recflow ... | head`: the reader left; stop quietly like other Unix tools.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code !== 'EPIPE') return;
+    if (stdoutGone.handler) stdoutGone.handler();
+    else process.exit(0);
   });
   try {
     await program().parseAsync(argv, { from: 'user' });

@@ -11,6 +11,8 @@ export interface VerdictRules {
   defaultMaxRejects?: number;
   /** --fail-on-empty: zero records read is exit 1. */
   failOnEmpty?: boolean;
+  /** The reader of stdout (the sink) went away, as `| head` does. */
+  readerLeft?: boolean;
 }
 
 export interface Verdict {
@@ -25,6 +27,11 @@ export function verdictFor(result: RunOutcome, stats: RunStats, r: VerdictRules)
   const tooMany =
     (allowed !== undefined && stats.rejected > allowed) ||
     (r.maxRejectRate !== undefined && stats.recordsIn > 0 && stats.rejected / stats.recordsIn > r.maxRejectRate);
+  if (r.readerLeft) {
+    // exit 0 is right for a one-liner; what was not written is counted (and dead-lettered) as failed
+    const lost = stats.failed > 0 ? `; ${stats.failed} records read were not written` : '';
+    return { exitCode: 0, outcome: `the stdout reader left after ${stats.recordsOut} records were written${lost}` };
+  }
   // a sink that failed because of the stop (its records dead-lettered) is the interruption, not a sink failure
   const failure = result.failure && !(result.interrupted && result.failure.signal) ? result.failure : undefined;
   if (failure) return { exitCode: 3, outcome: `failed: ${failure.message}`, failure };
