@@ -41,6 +41,7 @@ describe('HTTP sink options', () => {
       retryCapMs: 30000,
       retryOn: { statuses: [408, 425, 429], classes: [5] },
       breakerThreshold: 10,
+      authFailures: 3,
       breakerPauseMs: 5000,
     });
   });

@@ -73,6 +73,8 @@ export class HttpSink implements LineSink {
   private readonly linePositions = new WeakMap<PendingBatch, Float64Array[]>();
   /** Records refused for good, by status; and whether any batch was delivered. */
   private readonly refusedBy: Record<string, number> = {};
+  /** 401/403 answers since the last 2xx. */
+  private authStreak = 0;
   /** Set by abort(): the signal that interrupted the run. */
   private interrupted: NodeJS.Signals | undefined;
   /** The first give-up's message; once set, every write fails with it. */
@@ -338,6 +340,7 @@ export class HttpSink implements LineSink {
     }
     if (answer.delivered) {
       this.counts.delivered += batch.count;
+      this.authStreak = 0;
       return {};
     }
     if (answer.status === 413 && batch.count > 1) {
@@ -349,7 +352,14 @@ export class HttpSink implements LineSink {
     }
     this.refusedBy[answer.status] = (this.refusedBy[answer.status] ?? 0) + batch.count;
     const start = answer.bodyStart.replace(/\s+/g, ' ').trim();
+    if (answer.status === 401 || answer.status === 403) this.authRefused(answer.status);
     return { refused: [{ ...all, message: `HTTP ${answer.status} from ${this.client.target}: ${start}` }] };
+  }
+
+  /** 401/403 again: after --auth-failures in a row the token is wrong, and sending on would only dead-letter everything. */
+  private authRefused(status: number): void {
+    if (++this.authStreak < this.opts.authFailures) return;
+    this.giveUp(new Error(`HTTP ${status} ${this.authStreak} times in a row: ${this.client.target} does not accept the credentials; check the token (RECFLOW_HTTP_TOKEN or --token-file)`));
   }
 
   /** The first failure stops the sink: queued batches fail at once, waiting ones stop waiting. */

@@ -34,6 +34,8 @@ export interface HttpSinkOptions {
   retryCapMs: number;
   retryOn: RetryOn;
   breakerThreshold: number;
+  /** 401/403 answers in a row (no 2xx between) after which the run stops: the token is wrong. */
+  authFailures: number;
   breakerPauseMs: number;
 }
 
@@ -65,6 +67,7 @@ export const HTTP_SINK_OPTIONS: OptionSpec[] = [
   { flags: '--retry-cap-ms <ms>', key: 'retryCapMs', description: 'HTTP sink: longest back-off (Retry-After may ask for more)', default: '30000' },
   { flags: '--retry-on <statuses>', key: 'retryOn', description: 'HTTP sink: statuses retried, e.g. 408,425,429,5xx', default: '408,425,429,5xx' },
   { flags: '--breaker-threshold <n>', key: 'breakerThreshold', description: 'HTTP sink: failed tries in a row that open the circuit breaker', default: '10' },
+  { flags: '--auth-failures <n>', key: 'authFailures', description: 'HTTP sink: stop the run (exit 3) after this many 401/403 answers in a row with no 2xx between', default: '3' },
   { flags: '--breaker-pause-ms <ms>', key: 'breakerPauseMs', description: 'HTTP sink: how long an open breaker waits before a probe', default: '5000' },
 ];
 
@@ -244,6 +247,7 @@ export function parseHttpSinkOptions(address: string, opts: Record<string, unkno
     retryCapMs: integer(opts, 'retryCapMs', 1),
     retryOn: parseRetryOn(pick(opts, 'retryOn')),
     breakerThreshold: integer(opts, 'breakerThreshold', 1),
+    authFailures: integer(opts, 'authFailures', 1),
     breakerPauseMs: integer(opts, 'breakerPauseMs', 0),
   };
   return options;
