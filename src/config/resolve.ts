@@ -82,6 +82,9 @@ function keyTable(cmd: Command): Map<string, { opt: Option; attr: string; invert
     table.set(camel(long), { opt, attr, invert });
     if (!table.has(attr)) table.set(attr, { opt, attr, invert: false });
   }
+  // `contracts:` reads better than `contract:` for a list of contract files
+  const contract = table.get('contract');
+  if (contract) table.set('contracts', contract);
   return table;
 }
 
@@ -142,6 +145,7 @@ export async function resolveRun(cmd: Command, args: string[], env: NodeJS.Proce
         let v = parseValue(hit.opt, value, `${config.file}: ${key}`);
         if (hit.invert) v = !v;
         if (isPathOption(hit.opt) && typeof v === 'string') v = relativeTo(config.dir, v);
+        else if (isPathOption(hit.opt) && Array.isArray(v)) v = v.map((p: unknown) => (typeof p === 'string' ? relativeTo(config.dir, p) : p));
         fromConfig.set(hit.attr, v);
       } catch (err) {
         problems.push((err as Error).message);

@@ -75,7 +75,7 @@ const kindSchema = z
   .object({
     description: z.string().optional(),
     detect: z.object({ has: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]) }).strict().optional(),
-    key: z.string().min(1).optional(),
+    key: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     extra: z.enum(['pass', 'drop', 'reject']).optional(),
     fields: z.record(fieldName, fieldSchema),
   })
@@ -84,8 +84,8 @@ const kindSchema = z
     const names = Object.keys(k.fields);
     if (names.length === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fields'], message: 'expected at least one field' });
     if (names.length > MAX_FIELDS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['fields'], message: `at most ${MAX_FIELDS} fields` });
-    if (k.key !== undefined && !names.includes(k.key)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['key'], message: `"${k.key}" is not one of the kind's fields (${names.join(', ')})` });
+    for (const key of typeof k.key === 'string' ? [k.key] : (k.key ?? [])) {
+      if (!names.includes(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['key'], message: `"${key}" is not one of the kind's fields (${names.join(', ')})` });
     }
   });
 
@@ -105,7 +105,8 @@ export interface KindDecl {
   name: string;
   /** Fields whose presence marks a record as this kind (all of them), or null: only --kind or a kind field. */
   detect: readonly string[] | null;
-  key: string | null;
+  /** The field(s) identifying a record (dedupe's default key); empty: none. */
+  key: readonly string[];
   extra: 'pass' | 'drop' | 'reject';
   fields: readonly FieldDecl[];
   /** The contract file it came from. */
@@ -153,7 +154,7 @@ export function loadContractFile(file: string): KindDecl[] {
   return Object.entries(parsed.data.kinds).map(([name, k]) => ({
     name,
     detect: k.detect === undefined ? null : typeof k.detect.has === 'string' ? [k.detect.has] : k.detect.has,
-    key: k.key ?? null,
+    key: k.key === undefined ? [] : typeof k.key === 'string' ? [k.key] : k.key,
     extra: k.extra ?? 'pass',
     fields: Object.entries(k.fields).map(([fname, f]) => ({ ...f, name: fname })),
     file,

@@ -21,8 +21,11 @@ const owned = new Set<string>();
 /** True once any kind is declared: the one test the built-in path pays. */
 export let declaredOn = false;
 
-/** The key field of each built-in kind (dedupe's default key, Kafka message keys). */
-const BUILTIN_KEYS: Readonly<Record<string, string>> = Object.freeze({ customer: 'customer_id', inventory: 'sku' });
+/** The key fields of each built-in kind (dedupe's default key): a SKU is stocked in several warehouses. */
+const BUILTIN_KEYS: Readonly<Record<string, readonly string[]>> = Object.freeze({
+  customer: Object.freeze(['customer_id']),
+  inventory: Object.freeze(['sku', 'warehouse_id']),
+});
 
 export function compileKind(decl: KindDecl): DeclaredKind {
   const fields: FieldSpec[] = decl.fields.map((f) => ({
@@ -76,10 +79,12 @@ export function knownKinds(): Kind[] {
   return ['customer', 'inventory', ...declared.keys()];
 }
 
-/** The key field of a kind (built-in or declared), or undefined when it has none. */
-export function keyFieldOf(kind: Kind | null | undefined): string | undefined {
-  if (kind === null || kind === undefined) return undefined;
-  return BUILTIN_KEYS[kind] ?? declared.get(kind)?.decl.key ?? undefined;
+const NO_KEY: readonly string[] = Object.freeze([]);
+
+/** The key fields of a kind (built-in or declared); empty when it has none or is unknown. */
+export function keyFieldsOf(kind: Kind | null | undefined): readonly string[] {
+  if (kind === null || kind === undefined) return NO_KEY;
+  return BUILTIN_KEYS[kind] ?? declared.get(kind)?.decl.key ?? NO_KEY;
 }
 
 /** A declared kind name from a `kind` field value (trimmed, any case), else null. */

@@ -1,5 +1,6 @@
 // `dedupe`: one record per key within a run. Memory is bounded by max_keys:
 // only the key strings are kept (plus the held records for keep_last).
+import { keyFieldsOf } from '../contract/declared.js';
 import { isMissing } from '../contract/fields.js';
 import { RecflowError } from '../errors.js';
 import type { Rec, Rejected, StageResult } from '../pipeline/types.js';
@@ -13,7 +14,9 @@ export const dedupeStage = defineStage({
   notes: [
     'The key is the kind plus the key fields, so a customer and an inventory record are never duplicates. ' +
       'A record with a missing key field passes unchecked. Keys are compared as text, after the contract pass ' +
-      '(so ids are already trimmed and SKUs uppercased).',
+      '(so ids are already trimmed and SKUs uppercased). Without `key`, each record is keyed by its kind\'s key: ' +
+      '`customer_id` for customers, `sku,warehouse_id` for inventory, and the `key` of a kind declared in a contract ' +
+      'file (docs/contracts.md); a kind without a key passes unchecked.',
     'Memory: the stage keeps each distinct key string in a set, about 80 bytes per key for ids of ~10 ' +
       'characters (5,000,000 keys ≈ 400 MB). Past `max_keys`, with `on_full=warn` (default) new keys are no longer ' +
       'remembered: their records pass, and their later duplicates are not caught; a warning says so once. ' +
@@ -22,7 +25,10 @@ export const dedupeStage = defineStage({
       'in the order of their last occurrence: use it on files, not on an endless Kafka stream.',
   ],
   options: options({
-    key: opt.fields().describe('the field or fields (a,b) that identify a record'),
+    key: opt
+      .fields()
+      .optional()
+      .describe("the field or fields (a,b) that identify a record; default: each record's kind's key (customer_id; sku,warehouse_id; a contract file's `key`)"),
     on_duplicate: opt
       .choice(['reject', 'drop', 'keep_last'])
       .default('reject')
@@ -32,12 +38,15 @@ export const dedupeStage = defineStage({
   }),
   examples: ['dedupe:key=customer_id', 'dedupe:key=sku,warehouse_id,on_duplicate=keep_last'],
   create(o, ctx) {
-    const fields = o.key;
+    const given = o.key;
+    // without key=, each kind's own key (read per record: contract files load after the stages are built)
+    const fieldsOf = given === undefined ? (r: Rec): readonly string[] => keyFieldsOf(r.kind ?? (fieldOf(r, 'kind') as string | undefined)) : () => given;
     const mode = o.on_duplicate;
     const seen = new Set<string>();
     const held = new Map<string, Rec>(); // keep_last only
     let full = false;
-    const keyOf = (r: Rec): string | null => {
+    const keyOf = (r: Rec, fields: readonly string[]): string | null => {
+      if (fields.length === 0) return null; // a kind without a key: passes unchecked
       let k = String(r.kind ?? fieldOf(r, 'kind') ?? '');
       for (const f of fields) {
         const v = fieldOf(r, f);
@@ -59,14 +68,14 @@ export const dedupeStage = defineStage({
       full = true;
       return false;
     };
-    const label = fields.join(',');
     return {
       name: 'dedupe',
       process(records: Rec[]): StageResult {
         const kept: Rec[] = [];
         const rejected: Rejected[] = [];
         for (const r of records) {
-          const k = keyOf(r);
+          const fields = fieldsOf(r);
+          const k = keyOf(r, fields);
           if (k === null) kept.push(r);
           else if (mode === 'keep_last') {
             if (held.has(k)) held.delete(k); // re-insert: output follows the last occurrence
@@ -80,7 +89,7 @@ export const dedupeStage = defineStage({
             kept.push(r);
           } else if (mode === 'reject') {
             const shown = fields.map((f) => show(fieldOf(r, f))).join(', ');
-            rejected.push(rejectOf(r, 'dedupe', 'duplicate_key', fields.length === 1 ? fields[0]! : null, `${label} ${shown} was already seen in this run`));
+            rejected.push(rejectOf(r, 'dedupe', 'duplicate_key', fields.length === 1 ? fields[0]! : null, `${fields.join(',')} ${shown} was already seen in this run`));
           }
         }
         return { kept, rejected };

@@ -13,6 +13,7 @@
 // (bench/formats.mjs, bench/RESULTS.md); tests check it against csv-stringify.
 import { CUSTOMER_FIELDS } from '../../contract/customer.js';
 import { INVENTORY_FIELDS } from '../../contract/inventory.js';
+import { declaredKind } from '../../contract/declared.js';
 import { stringifyLossless, textsOf } from '../../contract/lossless.js';
 import type { Fields } from '../../pipeline/types.js';
 import type { RecordEncoder, Valued } from './index.js';
@@ -27,7 +28,8 @@ const CONTRACT_NAMES: ReadonlySet<string> = new Set([...CONTRACT_COLUMNS.custome
 /** The columns for an output whose first record is `first` (null: none yet). */
 export function headerFor(kind: string | undefined, first: Fields | null): string[] {
   const k = kind ?? (typeof first?.kind === 'string' ? first.kind : undefined);
-  const columns = [...(k !== undefined ? (CONTRACT_COLUMNS[k] ?? []) : [])];
+  const declared = k !== undefined && !CONTRACT_COLUMNS[k] ? declaredKind(k) : undefined; // a --contract kind
+  const columns = [...(k !== undefined ? (CONTRACT_COLUMNS[k] ?? (declared ? ['kind', ...declared.spec.names] : [])) : [])];
   if (first) {
     const known = new Set(columns);
     for (const name of Object.keys(first)) if (!known.has(name)) columns.push(name);

@@ -62,7 +62,7 @@ export function outputChoice(address: string, opts: Record<string, unknown>): Ou
   const given = opts.outputFormat === undefined ? undefined : asFormat(String(opts.outputFormat));
   if (given === null) throw new RecflowError('usage', `--output-format ${JSON.stringify(opts.outputFormat)}: expected one of ${OUTPUT_FORMATS.join(', ')}`);
   const format = given ?? (address === '-' ? 'ndjson' : (formatOfPath(address) ?? 'ndjson'));
-  const kind = opts.kind === 'customer' || opts.kind === 'inventory' ? opts.kind : undefined;
+  const kind = typeof opts.kind === 'string' && opts.kind !== '' ? opts.kind : undefined; // built-in or --contract kind
   const split = address !== '-' && address.includes('{kind}');
   if ((format === 'csv' || format === 'tsv') && !split && !kind) {
     const where = address === '-' ? 'stdout' : address;
