@@ -7,16 +7,20 @@ import type { Command } from 'commander';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import YAML from 'yaml';
 import { RecflowError } from '../errors.js';
+import { parseKafkaAddress } from '../kafka/address.js';
+import { redactAddress } from '../redact.js';
+import { checkScheme } from '../sinks/output-names.js';
 import type { PipelinePlan } from '../stages/plan.js';
 import type { Origin, ResolvedRun } from './resolve.js';
 
 const SECRET_RE = /token|password|passwd|secret|passphrase|credential|api_?key|auth/i;
 const NOT_SHOWN = new Set(['help', 'version', 'config', 'dryRun', 'stage']);
 
-/** Secrets (by name) never print; neither does the user:password part of a URL. */
+/** Secrets (by name) never print; neither do a URL's user:password and query string, nor header values. */
 export function redact(key: string, v: unknown): unknown {
   if (SECRET_RE.test(key) && !/(file|path)$/i.test(key) && v !== undefined && v !== null && v !== '') return '<redacted>';
-  if (typeof v === 'string') return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i, '$1<redacted>@');
+  if (key === 'header' && Array.isArray(v)) return v.map((h) => `${String(h).split(':')[0]!.trim()}: <redacted>`);
+  if (typeof v === 'string') return redactAddress(v);
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(k, x)]));
   }
@@ -42,8 +46,19 @@ async function expandSources(sources: string[]): Promise<string[]> {
   return out;
 }
 
+/** What the run would refuse about its sink, refused here too (before anything is printed). */
+async function checkSink(opts: Record<string, unknown>, sources: string[]): Promise<void> {
+  for (const s of sources) checkScheme(s, 'source');
+  const to = typeof opts.to === 'string' ? opts.to : undefined;
+  if (to === undefined || to === '-') return;
+  checkScheme(to, 'sink');
+  if (/^https?:\/\//i.test(to)) (await import('../sinks/http/options.js')).parseHttpSinkOptions(to, opts, process.env);
+  else if (/^kafka:\/\//i.test(to)) parseKafkaAddress(to, { allowKind: true });
+}
+
 export async function dryRun(cmd: Command, run: ResolvedRun, plan: PipelinePlan): Promise<string> {
   const opts = cmd.opts<Record<string, unknown>>();
+  await checkSink(opts, run.sources);
   const obj: Record<string, unknown> = {
     sources: await expandSources(run.sources),
     stages: plan.described.map((s) => ({ name: s.name, options: redact('', s.options) })),

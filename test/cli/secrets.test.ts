@@ -28,3 +28,22 @@ describe('secrets in Kafka addresses', () => {
     expect(res.stderr + res.stdout).not.toContain('s3cret');
   });
 });
+
+describe('--dry-run refuses what the run refuses, and prints no secret', () => {
+  it.each([
+    [['--to', 'https://u:p4ss@example.com/x?api_key=abc'], /credentials in the URL/],
+    [['--to', 'ftp://x/y'], /unsupported scheme/],
+    [['--to', 'kafka://u:p4ss@broker:9092/t'], /bad Kafka address/],
+  ])('%j → exit 2', async (args, message) => {
+    const res = await runCli(['run', 'fixtures/customers.csv', '--dry-run', ...args]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(res.stdout + res.stderr).not.toMatch(/p4ss|api_key=abc/);
+  });
+
+  it('a bad token in the environment is refused by the dry run too', async () => {
+    const res = await runCli(['run', 'fixtures/customers.csv', '--dry-run', '--to', 'https://example.com/x'], { env: { RECFLOW_HTTP_TOKEN: 'a b' } });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/RECFLOW_HTTP_TOKEN/);
+  });
+});

@@ -162,10 +162,16 @@ describe('--dry-run', () => {
     // a user stage without a schema gets its options as given, secrets included
     write('auth-stage.mjs', "export default { name: 'auth', create: (o) => ({ name: 'auth', process: (r) => ({ kept: r, rejected: [] }) }) };\n");
     const cfg = write('p.json', JSON.stringify({ sources: ['in/customers-1.csv'], stages: [{ name: 'auth-stage.mjs', options: { api_token: 'tok-123', user: 'me' } }] }));
-    const res = await run(['--config', cfg, '--dry-run', '--to', 'https://ingest:s3cret@example.com/records']);
+    // what the run refuses (credentials in the URL), the dry run refuses too, without echoing them
+    const refused = await run(['--config', cfg, '--dry-run', '--to', 'https://ingest:s3cret@example.com/records']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/credentials in the URL are not supported/);
+    expect(refused.stderr + refused.stdout).not.toMatch(/s3cret/);
+    const res = await run(['--config', cfg, '--dry-run', '--to', 'https://example.com/records?api_key=s3cret', '--header', 'X-Api-Key: s3cret']);
     expect(res.code).toBe(0);
     const doc = JSON.parse(res.stdout) as Record<string, unknown>;
-    expect(doc.to).toBe('https://<redacted>@example.com/records');
+    expect(doc.to).toBe('https://example.com/records?<redacted>');
+    expect(doc.header).toEqual(['X-Api-Key: <redacted>']);
     expect(doc.stages).toEqual([
       { name: 'validate', options: {} },
       { name: 'normalize', options: {} },
