@@ -1,7 +1,7 @@
 // The output planner: before anything is written, every output path (the file
 // sink and each of its {kind} files, --dlq, --summary-json, --report-json) is
 // expanded, resolved to the file it will really be, and checked against the
-// inputs and the other outputs; missing folders are created. Identity is by
+// inputs and the other outputs; then missing folders are created. Identity is by
 // device+inode for files that exist (symlinks and hard links included) and by the
 // real parent path + name for files that do not yet, so `./x`, `../d/x` and a
 // symlinked folder all count as the same file.
@@ -22,8 +22,8 @@ export interface OutputRequest {
 }
 
 export interface PlanRequest {
-  /** Source names as opened (files); '-', kafka and anything that is not a file are skipped. */
-  inputs: readonly string[];
+  /** Source names as opened (files); '-', kafka and anything that is not a file are skipped. Or later: checkInputs(). */
+  inputs?: readonly string[];
   /** Outputs; undefined entries (an option not given) are skipped. */
   outputs: readonly (OutputRequest | undefined)[];
   /** The kinds a `{kind}` sink is planned for (default: customer, inventory, unknown, as the file sink writes). */
@@ -52,6 +52,10 @@ export interface OutputPlan {
   path(arg: string): string | undefined;
   /** Any planned path as given → as written: `{date}`, `{time}`, `{run}` replaced ('-' stays). */
   expand(path: string): string;
+  /** Refuses (usage error) an input that is one of the outputs; call once the sources are known. */
+  checkInputs(names: readonly string[]): void;
+  /** mkdir -p the folders of every output; a usage error naming the folder when one cannot be made. */
+  makeFolders(): void;
   /**
    * The file the sink writes records of `kind` to (its one file when not split).
    * A kind not planned up front is checked when first asked for; a kind that is
@@ -133,8 +137,29 @@ function blockingFile(dir: string): string | null {
   }
 }
 
-/** mkdir -p the folder a file lands in, and check it can be written; usage error naming it when not. */
-function prepareFolder(landing: string, label: string, exists: boolean, err: (m: string) => RecflowError): void {
+/**
+ * Checks, writing nothing, that the folder `landing` goes in exists or can be made
+ * (its nearest existing ancestor is a folder) and can be written.
+ */
+function checkFolder(landing: string, label: string, exists: boolean, err: (m: string) => RecflowError): void {
+  const dir = dirname(landing);
+  let base = dir;
+  let st = statOrNull(base);
+  while (!st && dirname(base) !== base) st = statOrNull((base = dirname(base)));
+  if (st && !st.isDirectory()) throw err(`cannot create the folder ${dir} for ${label}: ${base} is a file, not a folder; choose another path`);
+  try {
+    accessSync(base, constants.W_OK | constants.X_OK);
+    // ENOENT: reached through a folder still to be made (`missing/../x`)
+    if (exists) accessSync(landing, constants.W_OK);
+  } catch (e) {
+    if (errno(e) === 'ENOENT') return;
+    const what = exists ? `${landing} is not writable` : `the folder ${base} is not writable`;
+    throw err(`cannot write ${label}: ${what} (${errno(e)}); check the permissions or choose another path`);
+  }
+}
+
+/** mkdir -p the folder a file lands in; an error naming it when that fails after all. */
+function makeFolder(landing: string, label: string, err: (m: string) => RecflowError): void {
   const dir = dirname(landing);
   try {
     mkdirSync(dir, { recursive: true });
@@ -143,34 +168,36 @@ function prepareFolder(landing: string, label: string, exists: boolean, err: (m:
     const why = blocker ? `${blocker} is a file, not a folder` : `${errno(e)}`;
     throw err(`cannot create the folder ${dir} for ${label}: ${why}; choose another path`);
   }
-  try {
-    accessSync(dir, constants.W_OK | constants.X_OK);
-    if (exists) accessSync(landing, constants.W_OK);
-  } catch (e) {
-    const what = exists ? `${landing} is not writable` : `the folder ${dir} is not writable`;
-    throw err(`cannot write ${label}: ${what} (${errno(e)}); check the permissions or choose another path`);
-  }
 }
 
 interface Target extends PlannedFile {
   id: Identity;
 }
 
+const bothMessage = (output: string, input: string): string =>
+  `${output} is the same file as the input ${input}: it is both an input and an output; write to another file`;
+
 /** Outputs and inputs seen so far, by identity, with the words that name them. */
 class Taken {
   private readonly byKey = new Map<string, { label: string; input: boolean }>();
 
-  addInput(name: string): void {
-    if (name === '-' || schemeOf(name) !== null) return; // stdin, kafka
+  /** Records an input, or returns why it cannot be one (it is an output). */
+  addInput(name: string): string | null {
+    if (name === '-' || schemeOf(name) !== null) return null; // stdin, kafka
     const st = statOrNull(name);
-    if (st?.isFile()) this.byKey.set(`${st.dev}:${st.ino}`, { label: name, input: true });
+    if (!st?.isFile()) return null;
+    const key = `${st.dev}:${st.ino}`;
+    const other = this.byKey.get(key);
+    if (other && !other.input) return bothMessage(other.label, name);
+    this.byKey.set(key, { label: name, input: true });
+    return null;
   }
 
   /** Claims `t`'s file, or returns why it cannot. */
   claim(t: { label: string; id: Identity }, key = t.id.key): string | null {
     if (key === null) return null;
     const other = this.byKey.get(key);
-    if (other?.input) return `${t.label} is the same file as the input ${other.label}: it is both an input and an output; write to another file`;
+    if (other?.input) return bothMessage(t.label, other.label);
     if (other && key === 'stdout') return `${other.label} and ${t.label} both write to stdout; give one of them a file name`;
     if (other) return `${other.label} and ${t.label} are the same file; give each output its own file`;
     this.byKey.set(key, { label: t.label, input: false });
@@ -210,21 +237,28 @@ function checkTarget(t: Target, taken: Taken, noClobber: boolean, err: (m: strin
 }
 
 /**
- * Plans every output of a run; throws RecflowError('usage') — exit 2, nothing
- * written — when an output is an input, two outputs are one file, a folder cannot
- * be created or written, a path has an unsupported scheme or template, or
- * --no-clobber meets an existing file. Creates the missing folders.
+ * Plans every output of a run, writing nothing; throws RecflowError('usage') (exit 2)
+ * when an output is an input, two outputs are one file, a folder cannot be created
+ * or written, a path has an unsupported scheme or template, or --no-clobber meets an
+ * existing file. Call it before any input is read; then checkInputs() once the
+ * sources are known, and makeFolders() before the outputs open.
  */
 export function planOutputs(req: PlanRequest): OutputPlan {
   const stamp = req.stamp ?? runStamp();
   const kinds = req.kinds ?? DEFAULT_KINDS;
   const noClobber = Boolean(req.noClobber);
   const taken = new Taken();
-  for (const name of req.inputs) taken.addInput(name);
   const requests = req.outputs.filter((o): o is OutputRequest => o !== undefined);
   const targets = requests.flatMap((r) => expand(r, stamp, kinds));
   for (const t of targets) checkTarget(t, taken, noClobber, usage);
-  for (const t of targets) if (t.path !== '-') prepareFolder(t.id.landing, t.label, t.id.exists, usage);
+  for (const t of targets) if (t.path !== '-') checkFolder(t.id.landing, t.label, t.id.exists, usage);
+  const checkInputs = (names: readonly string[]): void => {
+    for (const name of names) {
+      const clash = taken.addInput(name);
+      if (clash) throw usage(clash);
+    }
+  };
+  checkInputs(req.inputs ?? []);
 
   const sinkReq = requests.find((r) => r.sink && r.path !== '-');
   const byKind = new Map(targets.filter((t) => t.kind !== undefined).map((t) => [t.kind!, t.path]));
@@ -233,6 +267,10 @@ export function planOutputs(req: PlanRequest): OutputPlan {
     runId: stamp.run,
     stamp,
     files: targets.map(({ arg, path, kind, label }) => ({ arg, path, kind, label })),
+    checkInputs,
+    makeFolders() {
+      for (const t of targets) if (t.path !== '-') makeFolder(t.id.landing, t.label, usage);
+    },
     expand: (path) => (path === '-' ? path : expandPath(path, stamp)),
     path(arg) {
       const r = requests.find((o) => o.arg === arg);
@@ -247,7 +285,8 @@ export function planOutputs(req: PlanRequest): OutputPlan {
       const path = expandPath(sinkReq.path, stamp, kind);
       const t: Target = { arg: sinkReq.arg, path, kind, label: labelOf(sinkReq, path, kind), id: identify(path) };
       checkTarget(t, taken, noClobber, sinkErr);
-      prepareFolder(t.id.landing, t.label, t.id.exists, sinkErr);
+      checkFolder(t.id.landing, t.label, t.id.exists, sinkErr);
+      makeFolder(t.id.landing, t.label, sinkErr);
       byKind.set(kind, path);
       return path;
     },

@@ -168,6 +168,13 @@ describe('planOutputs: identity', () => {
     expect(readFileSync(inputs[0]!, 'utf8')).not.toBe('');
   });
 
+  it('checkInputs, once the sources are known, refuses the same way', () => {
+    const { d, input } = setup();
+    const p = plan({ outputs: [{ arg: '--dlq', path: `${d}/./c.ndjson` }] });
+    expect(usageOf(() => p.checkInputs(['-', input])).message).toContain(`--dlq ${d}/./c.ndjson is the same file as the input ${input}`);
+    expect(() => plan({ outputs: [{ arg: '--dlq', path: join(d, 'other.ndjson') }] }).checkInputs([input])).not.toThrow();
+  });
+
   it('a {kind} sink is checked for every kind: the inventory file being the input is refused', () => {
     const { d } = setup();
     writeFileSync(join(d, 'inventory.ndjson'), '{"sku":"S"}\n');
@@ -231,6 +238,8 @@ describe('planOutputs: identity', () => {
     expect(p.expand('r/{date}-{time}-{run}.json')).toBe('r/2026-01-02-030405-20260102T030405Z-ab12.json');
     expect(p.expand('-')).toBe('-');
     expect(p.files.map((f) => f.kind ?? f.arg)).toEqual(['customer', 'inventory', 'unknown', '--dlq', '--summary-json']);
+    expect(existsSync(join(d, 'out'))).toBe(false); // planning writes nothing
+    p.makeFolders();
     expect(existsSync(join(d, 'out', '2026-01-02'))).toBe(true); // mkdir -p
   });
 
@@ -279,9 +288,11 @@ describe('planOutputs: identity', () => {
 });
 
 describe('planOutputs: folders, --no-clobber, paths', () => {
-  it('missing folders are created (mkdir -p)', () => {
+  it('missing folders are created (mkdir -p) by makeFolders, not before', () => {
     const d = fresh();
-    planOutputs({ inputs: [], outputs: [{ arg: '--dlq', path: join(d, 'a', 'b', 'c', 'd.ndjson') }] });
+    const p = planOutputs({ outputs: [{ arg: '--dlq', path: join(d, 'a', 'b', 'c', 'd.ndjson') }] });
+    expect(existsSync(join(d, 'a'))).toBe(false);
+    p.makeFolders();
     expect(existsSync(join(d, 'a', 'b', 'c'))).toBe(true);
     expect(existsSync(join(d, 'a', 'b', 'c', 'd.ndjson'))).toBe(false); // the planner writes no file
   });
