@@ -1,6 +1,7 @@
 // What `run` and `validate` share: option parsers, colour, and one pipeline execution
 // (open sources → stages → sink, progress, signals, summary, exit status).
 import { writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -180,6 +181,9 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     const what = opts.summaryJson === '-' ? '--summary-json -' : `--report ${onOut[0]!.format}`;
     throw new RecflowError('usage', `${what} and data on stdout would mix; give it a file name (e.g. --report ${onOut[0]?.format ?? 'json'}:report.${onOut[0]?.format === 'github' ? 'txt' : 'json'})`);
   }
+  if (opts.dlq === '-' && (x.sinkPath === '-' || opts.summaryJson === '-' || onOut.length > 0)) {
+    throw new RecflowError('usage', `--dlq - and ${x.sinkPath === '-' ? 'data' : 'a report'} on stdout would mix; give --dlq a file name (e.g. --dlq rejects.ndjson)`);
+  }
   const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind }, ctx);
   refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, ...reportFiles(reports)]);
   const stats = new RunStats();
@@ -255,7 +259,7 @@ function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
   log('info', 'summary', summary, text);
   const json = JSON.stringify(summary, null, 2) + '\n';
   if (opts.summaryJson === '-') process.stdout.write(json);
-  else if (opts.summaryJson) writeFileSync(opts.summaryJson, json);
+  else if (opts.summaryJson) writeFileSync(opts.summaryJson, opts.summaryJson.toLowerCase().endsWith('.gz') ? gzipSync(json) : json);
   writeReports(reports, { collector, command: x.command, version: VERSION, summaryText: text, summaryJson: json, annotations: opts.annotations ?? 10, env: process.env });
   return verdict.exitCode;
 }

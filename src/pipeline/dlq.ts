@@ -1,5 +1,7 @@
 // The dead-letter output: one NDJSON line per rejected record (records.md).
 import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { constants, createGzip } from 'node:zlib';
 import { stringifyLossless } from '../contract/lossless.js';
 import type { Rejected } from './types.js';
 
@@ -51,16 +53,23 @@ export const noDeadLetter: DeadLetter = {
   close: async () => {},
 };
 
+/** `-`: stdout (refused up front when stdout is the sink); `.gz`: gzip, flushed at each sync. */
 export function fileDeadLetter(path: string): DeadLetter {
-  const out: WriteStream = createWriteStream(path, { flags: 'w' });
+  const file: WriteStream | NodeJS.WriteStream = path === '-' ? process.stdout : createWriteStream(path, { flags: 'w' });
+  const gzip = path !== '-' && path.toLowerCase().endsWith('.gz') ? createGzip({ level: 6 }) : undefined;
+  if (gzip) gzip.pipe(file);
+  const out: Writable = gzip ?? file;
   let failure: Error | null = null;
   /** Written since the last sync. */
   let dirty = false;
   out.on('error', (err) => (failure = err));
+  file.on('error', (err) => (failure = err));
   const settle = (): Promise<void> =>
     new Promise((resolve, reject) => {
       if (failure) return reject(failure);
-      out.write('', (err) => (err ? reject(err) : resolve()));
+      // gzip: a sync flush, so that what was written is in the file, not in zlib's buffer
+      if (gzip) gzip.flush(constants.Z_SYNC_FLUSH, () => file.write('', (err) => (err || failure ? reject(err ?? failure) : resolve())));
+      else out.write('', (err) => (err ? reject(err) : resolve()));
     });
   return {
     write(rows) {
@@ -75,14 +84,21 @@ export function fileDeadLetter(path: string): DeadLetter {
       if (!dirty) return;
       await settle();
       dirty = false;
-      const fd = (out as unknown as { fd: number | null }).fd; // set once open
+      if (file === process.stdout) return;
+      const fd = (file as unknown as { fd: number | null }).fd; // set once open
       if (typeof fd !== 'number') return;
       await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
     },
     needsDrain: () => out.writableNeedDrain,
     async close() {
       await settle();
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      if (file === process.stdout && !gzip) return; // stdout stays open for the summary
+      const ended = new Promise<void>((resolve, reject) => {
+        file.once('finish', () => resolve());
+        file.once('error', reject);
+      });
+      out.end();
+      if (file !== process.stdout) await ended;
     },
   };
 }
