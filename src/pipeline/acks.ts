@@ -9,6 +9,23 @@ import type { Sink } from './types.js';
 
 type Ack = () => Promise<void>;
 
+/** Acks that need nothing kept open (a checkpoint file write), so they may be made late. */
+const lateAcks = new WeakSet<Ack>();
+
+/**
+ * Marks an ack that may wait until the end of input: the runner holds such acks while
+ * a stage holds records back (dedupe keep_last, sample n), as a batch is done only once
+ * those are written too. A Kafka commit is not one: its client closes with its source.
+ */
+export function mayAckLate(ack: Ack): Ack {
+  lateAcks.add(ack);
+  return ack;
+}
+
+export function isLateAck(ack: Ack | undefined): boolean {
+  return ack !== undefined && lateAcks.has(ack);
+}
+
 export interface AckHooks {
   /** The run failed: acknowledge nothing more. */
   failed(): boolean;

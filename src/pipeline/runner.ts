@@ -3,7 +3,7 @@
 // source batch only after the sink and the dead-letter writer are done with
 // every record of it: that is the whole at-least-once story, in one place.
 import { RecflowError, SinkFailure } from '../errors.js';
-import { AckGate } from './acks.js';
+import { AckGate, isLateAck } from './acks.js';
 import type { DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
 import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage } from './types.js';
@@ -53,6 +53,8 @@ export class Runner {
 
   /** When a batch may be acked: file sinks hold acks until their files are in place. */
   private readonly acks: AckGate;
+  /** Acks held until the stages that hold records back wrote them (see mayAckLate). */
+  private readonly lateAcks: (() => Promise<void>)[] = [];
 
   constructor(private readonly plan: RunPlan) {
     this.acks = new AckGate(plan.sink, plan.dlq, {
@@ -142,7 +144,12 @@ export class Runner {
     // keep the dead-letter output in input order when parse errors and stage rejects mix
     if (batch.rejected.length > 0 && rejected.length > batch.rejected.length) rejected.sort(byLine);
     this.reject(rejected);
-    this.send(kept, batch.ack, inFlight);
+    let ack = batch.ack;
+    if (isLateAck(ack) && this.plan.stages.some((s) => s.flush)) {
+      this.lateAcks.push(ack!);
+      ack = undefined;
+    }
+    this.send(kept, ack, inFlight);
     if (this.plan.dlq.needsDrain()) await this.plan.dlq.flush();
   }
 
@@ -170,6 +177,12 @@ export class Runner {
       const kept = await this.applyStages(res.kept, i + 1, rejected);
       this.reject(rejected);
       this.send(kept, undefined, inFlight);
+    }
+    if (this.lateAcks.length > 0) {
+      const late = this.lateAcks.splice(0);
+      this.send([], async () => {
+        for (const a of late) await a(); // in batch order, once what the stages held is written
+      }, inFlight);
     }
   }
 

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { RecflowError } from '../errors.js';
+import { mayAckLate } from '../pipeline/acks.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
 import { FileSource, headerNames, readCsvHeader, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
@@ -123,7 +124,7 @@ export class Checkpoint {
       stats: () => inner.stats(),
       async *batches(): AsyncGenerator<SourceBatch> {
         yield* inner.batches();
-        if (!inner.stopping) yield { records: [], rejected: [], ack: done };
+        if (!inner.stopping) yield { records: [], rejected: [], ack: mayAckLate(done) };
       },
     };
   }
@@ -236,7 +237,7 @@ export class CheckpointFileSource implements Source {
         const batch: SourceBatch = { records: out.records, rejected: out.rejected, bytesRead: this.read };
         if (out.boundary !== null) {
           const at = { offset: pos, line: out.boundary };
-          batch.ack = () => this.ack(at.offset, at.line);
+          batch.ack = mayAckLate(() => this.ack(at.offset, at.line));
         }
         if (batch.records.length > 0 || batch.rejected.length > 0 || batch.ack) yield batch;
       }

@@ -147,6 +147,25 @@ describe('resuming', () => {
 });
 
 describe('SIGKILL during a run', () => {
+  it('with a stage that holds records to the end (dedupe keep_last): the checkpoint waits for them', async () => {
+    tmp = tempDir('recflow-ckpt-held-');
+    const file = join(tmp.dir, 'big.ndjson');
+    const ckpt = join(tmp.dir, 'ck.json');
+    const out = join(tmp.dir, 'out.ndjson');
+    const n = 30000; // many reads: a checkpoint after one of them would be seen mid-run
+    writeFileSync(file, customers(1, n));
+    const child = spawnCli(['run', file, '--checkpoint', ckpt, '--stage', 'dedupe:key=customer_id,on_duplicate=keep_last', '--to', '-'], { cwd: tmp.dir });
+    const done = collect(child);
+    for (let i = 0; i < 3000 && !existsSync(ckpt) && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 2));
+    child.kill('SIGKILL');
+    const killed = await done;
+    writeFileSync(out, killed.stdout);
+    if (existsSync(ckpt)) {
+      // whatever the checkpoint covers was written: the held records came out first
+      expect(idsOf(killed.stdout).length).toBeGreaterThanOrEqual(entryOf(ckpt, file).line - 1);
+    }
+  }, 60_000);
+
   it('then a rerun: nothing lost, re-sent records keep their keys (the receiver takes each once)', async () => {
     tmp = tempDir('recflow-ckpt-kill-');
     const serve = await startServe(['--out', join(tmp.dir, 'received.ndjson'), '--keys-file', join(tmp.dir, 'keys.txt'), '--latency-ms', '3', '--quiet']);
