@@ -16,6 +16,7 @@ export function runCommand(): Command {
     .option('--output-format <format>', "file/stdout sink: ndjson, csv, tsv or json (one array); default from the --to extension (.ndjson/.jsonl, .csv, .tsv, .json, each optionally .gz), else ndjson", parseOutputFormat)
     .option('--dlq <file>', 'write rejected records here as NDJSON (source, line, kind, errors, record)')
     .option('--no-clobber', 'refuse (exit 2) to replace an output file that already exists')
+    .option('--append', 'file sink: add to the end of existing NDJSON files instead of replacing them (not crash-atomic: a torn last line is cut off by the next --append run)')
     .option('--rotate-records <n>', 'file sink: finish a file every N records, named <name>-<start time>-<seq><ext>; a Kafka source commits per finished file', intOption(1))
     .option('--rotate-seconds <s>', 'file sink: finish a file S seconds after its first record (with --rotate-records: whichever comes first)', intOption(1))
     .option('--checkpoint <file>', 'cron over growing files: read each file from where the last run with this checkpoint stopped (JSON; written once records are delivered)')
@@ -37,6 +38,8 @@ export function runCommand(): Command {
     const to = opts.to;
     checkKafkaFlagsApply(opts, prepared.sources, to, (a) => command.getOptionValueSource(a) === 'cli');
     const rotation = opts.rotateRecords !== undefined ? '--rotate-records' : opts.rotateSeconds !== undefined ? '--rotate-seconds' : undefined;
+    if (opts.append && sinkKind(to) !== 'file') throw new RecflowError('usage', `--append applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
+    if (opts.append && opts.clobber === false) throw new RecflowError('usage', '--append and --no-clobber exclude each other: appending needs the existing file');
     if (rotation && sinkKind(to) !== 'file') throw new RecflowError('usage', `${rotation} applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
     try {
       process.exitCode = await execute({

@@ -1,7 +1,7 @@
 // One NDJSON output stream of the file/stdout sink, and the crash-safe file around it:
 // a temp file beside the target, fsynced and renamed into place only when finished, so
 // the final name holds either what was there before or a complete new file.
-import { closeSync, createWriteStream, fsync, fsyncSync, openSync, rename, statSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, rename, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, createGzip, type Gzip } from 'node:zlib';
@@ -95,14 +95,24 @@ export class FileOut {
   /** Records written to it (for rotation). */
   records = 0;
 
+  /** With `append`, a torn last line of the existing file that was cut off first (its byte count). */
+  readonly cutBytes: number = 0;
+
+  /**
+   * `append` (--append): written in place at the end of the existing file, not aside; a
+   * torn last line (a kill mid-write) is cut off first, so the file holds whole lines.
+   * A `.gz` file gets a new gzip member (gzip readers read all members).
+   */
   constructor(
     readonly target: string,
     gzip: boolean,
+    append = false,
   ) {
     const special = isSpecialFile(target);
-    this.temp = special ? null : tempPathFor(target);
+    this.temp = special || append ? null : tempPathFor(target);
+    if (append && !special && !gzip) this.cutBytes = cutTornLine(target);
     // autoClose off: the descriptor stays open after the last write, for fsync
-    this.stream = createWriteStream(this.temp ?? target, { flags: 'w', autoClose: special });
+    this.stream = createWriteStream(this.temp ?? target, { flags: append ? 'a' : 'w', autoClose: special });
     this.out = new NdjsonOut(this.stream, gzip, target, special);
   }
 
@@ -122,6 +132,7 @@ export class FileOut {
         this.stream.destroy();
       });
     }
+    if (this.temp === null) return; // appended in place
     const temp = this.temp;
     await new Promise<void>((resolve, reject) => rename(temp, this.target, (err) => (err ? reject(this.out.wrap(err)) : resolve())));
   }
@@ -130,6 +141,36 @@ export class FileOut {
   abandon(): string | null {
     this.stream.destroy(); // closes the descriptor
     return this.temp;
+  }
+}
+
+/** Truncates `path` after its last '\n' when it does not end with one; returns the bytes cut (0 if none, or no file). */
+function cutTornLine(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch {
+    return 0; // not there yet: nothing to repair
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return 0;
+    const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - tail.length);
+      const n = readSync(fd, tail, 0, end - start, start);
+      if (end === size && tail[n - 1] === 10) return 0;
+      const nl = tail.subarray(0, n).lastIndexOf(10);
+      if (nl >= 0) {
+        ftruncateSync(fd, start + nl + 1);
+        return size - (start + nl + 1);
+      }
+      end = start;
+    }
+    ftruncateSync(fd, 0); // one torn line and nothing else
+    return size;
+  } finally {
+    closeQuietly(fd);
   }
 }
 

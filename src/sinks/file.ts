@@ -279,8 +279,9 @@ function stdoutOutput(encoder: RecordEncoder): Output {
   };
 }
 
-function fileOutput(target: string, gzip: boolean, encoder: RecordEncoder): Output {
-  const f = new FileOut(target, gzip);
+function fileOutput(target: string, gzip: boolean, encoder: RecordEncoder, append = false): Output {
+  const f = new FileOut(target, gzip, append);
+  if (f.cutBytes > 0) process.stderr.write(`recflow: warning: ${target} ended in a torn line (a run killed mid-write?); cut its last ${f.cutBytes} bytes before appending\n`);
   return {
     label: target,
     get failed() {
@@ -312,6 +313,11 @@ export function createFileSink(path: string, ctx: ComponentContext): Sink {
   const split = path.includes('{kind}');
   const gzip = path.toLowerCase().endsWith('.gz');
   const rotate = rotationOf(ctx.opts);
+  const append = ctx.opts.append === true;
+  if (append && rotate) throw new RecflowError('usage', '--append and --rotate-records/--rotate-seconds exclude each other: rotation writes new files');
+  if (append && choice.format !== 'ndjson') {
+    throw new RecflowError('usage', `--append works with NDJSON outputs only: a ${choice.format.toUpperCase()} file cannot grow by another run's lines (its header or array would repeat)`);
+  }
   const inPlace = !split && isSpecialFile(path);
   if (rotate && inPlace) {
     throw new RecflowError('usage', `--rotate-records/--rotate-seconds need a file path to name the rotated files; ${path} is a device or pipe`);
@@ -328,9 +334,10 @@ export function createFileSink(path: string, ctx: ComponentContext): Sink {
     rotate,
     open: (kind, seq) => {
       const file = name(kind, seq);
-      return fileOutput(file, gzip, makeEncoder(choice.format, split ? kind : choice.kind, file));
+      return fileOutput(file, gzip, makeEncoder(choice.format, split ? kind : choice.kind, file), append);
     },
     taken: (seq, kinds) => kinds.some((k) => existsSync(name(k, seq))),
-    stale: (seen) => (split ? KINDS.filter((k) => !seen.includes(k) && existsSync(name(k, 0))) : []),
+    // appending: files of kinds absent this run keep what earlier runs wrote
+    stale: (seen) => (split && !append ? KINDS.filter((k) => !seen.includes(k) && existsSync(name(k, 0))) : []),
   }), choice.format);
 }
