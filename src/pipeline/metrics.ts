@@ -30,32 +30,29 @@ export function parseMetricsAddress(text: string): { host: string; port: number 
 type Labels = Record<string, string>;
 type Reading = Array<[Labels, number]>;
 
-/** A counter whose value is read from elsewhere when scraped. */
-function readCounter(reg: Registry, name: string, help: string, labelNames: string[], read: () => Reading): void {
-  new Counter({
+/**
+ * A counter or gauge whose values are read from elsewhere when scraped. A counter is set
+ * by reset + inc (prom-client counters have no set); a gauge by set.
+ */
+function readMetric(kind: 'counter' | 'gauge', reg: Registry, name: string, help: string, labelNames: string[], read: () => Reading): void {
+  const Metric = kind === 'counter' ? Counter : Gauge;
+  new Metric({
     name,
     help,
     labelNames,
     registers: [reg],
-    collect() {
+    collect(this: Counter | Gauge) {
       this.reset();
-      for (const [labels, v] of read()) if (v > 0) this.inc(labels, v);
+      for (const [labels, v] of read()) {
+        if (this instanceof Gauge) this.set(labels, v);
+        else if (v > 0) this.inc(labels, v);
+      }
     },
   });
 }
 
-function readGauge(reg: Registry, name: string, help: string, labelNames: string[], read: () => Reading): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [reg],
-    collect() {
-      this.reset();
-      for (const [labels, v] of read()) this.set(labels, v);
-    },
-  });
-}
+const readCounter = (reg: Registry, name: string, help: string, labelNames: string[], read: () => Reading): void => readMetric('counter', reg, name, help, labelNames, read);
+const readGauge = (reg: Registry, name: string, help: string, labelNames: string[], read: () => Reading): void => readMetric('gauge', reg, name, help, labelNames, read);
 
 const byKey = (label: string, m: Record<string, number> | undefined): Reading => Object.entries(m ?? {}).map(([k, v]) => [{ [label]: k }, v]);
 
