@@ -20,7 +20,8 @@ import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
-import { openSources } from '../sources/index.js';
+import { openSources, warnEncodings } from '../sources/index.js';
+import { parseDelimiter, parseEncoding, type Delimiter, type EncodingOption } from '../sources/dialect.js';
 import { recordBytesOption } from '../sources/limits.js';
 import { useContracts } from '../contract/contracts.js';
 
@@ -53,10 +54,13 @@ export function paintFor(stream: NodeJS.WriteStream): Paint {
 /** Options every pipeline command takes. */
 export function addPipelineOptions(cmd: Command): Command {
   return cmd
-    .option('--format <format>', "input format for stdin or unknown extensions: 'csv' or 'ndjson' (default: by extension, else sniffed)", (v) => {
-      if (v !== 'csv' && v !== 'ndjson') throw new InvalidArgumentError("expected 'csv' or 'ndjson'.");
+    .option('--format <format>', "input format for stdin or unknown extensions: 'csv', 'tsv' or 'ndjson' (default: by extension, else sniffed)", (v) => {
+      if (v !== 'csv' && v !== 'ndjson' && v !== 'tsv') throw new InvalidArgumentError("expected 'csv', 'tsv' or 'ndjson'.");
       return v;
     })
+    .option('--delimiter <char>', "CSV cell delimiter: ',', ';', '\\t' or '|' (or comma, semicolon, tab, pipe); default: sniffed from the header line (.tsv/.tab: tab)", parseDelimiter)
+    .option('--encoding <name>', 'input text encoding: utf-8, utf-16le, utf-16be, latin1, windows-1252 or auto (a byte order mark, else UTF-8)', parseEncoding)
+    .option('--strict-encoding', 'reject records holding bytes that are not valid UTF-8 as invalid_encoding (default: counted and warned about)')
     .option('--kind <kind>', "treat every record as this kind: 'customer', 'inventory' or a kind of --contract (default: from the record)", (v) => {
       if (!/^[a-z][a-z0-9_-]{0,63}$/.test(v)) throw new InvalidArgumentError("expected 'customer', 'inventory' or a kind declared with --contract.");
       return v; // a declared kind is checked once the contract files are loaded
@@ -78,7 +82,10 @@ export function addPipelineOptions(cmd: Command): Command {
 }
 
 export interface PipelineOptions {
-  format?: 'csv' | 'ndjson';
+  format?: 'csv' | 'ndjson' | 'tsv';
+  delimiter?: Delimiter;
+  encoding?: EncodingOption;
+  strictEncoding?: boolean;
   kind?: Kind;
   /** --contract FILE, repeatable: contract files declaring more kinds. */
   contract?: string[];
@@ -184,7 +191,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   if (opts.dlq === '-' && (x.sinkPath === '-' || opts.summaryJson === '-' || onOut.length > 0)) {
     throw new RecflowError('usage', `--dlq - and ${x.sinkPath === '-' ? 'data' : 'a report'} on stdout would mix; give --dlq a file name (e.g. --dlq rejects.ndjson)`);
   }
-  const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind }, ctx);
+  const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind, delimiter: opts.delimiter, encoding: opts.encoding, strictEncoding: opts.strictEncoding }, ctx);
   refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, ...reportFiles(reports)]);
   const stats = new RunStats();
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
@@ -243,6 +250,7 @@ interface Finished {
 function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
   const { opts } = x;
   const { stats, sources, sink, reports, collector } = f;
+  warnEncodings(sources);
   const verdict = verdictFor(outcome, stats, { ...opts, command: x.command, defaultMaxRejects: x.defaultMaxRejects, readerLeft: f.readerLeft });
   const extras = {
     command: `recflow ${x.command}`,

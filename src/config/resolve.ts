@@ -180,8 +180,12 @@ export async function resolveRun(cmd: Command, args: string[], env: NodeJS.Proce
     sources = cfgSources;
     origins.sources = 'config';
   }
+  if (sources.length === 0 && !process.stdin.isTTY) {
+    sources = ['-']; // piped or redirected input, as jq and mlr read it
+    origins.sources = 'default';
+  }
   if (sources.length === 0) {
-    throw new RecflowError('usage', 'no sources: give files, globs or - on the command line, or `sources:` in a --config file');
+    throw new RecflowError('usage', `no sources: give files, globs or - on the command line, pipe data in, or set \`sources:\` in a --config file\nusage: recflow ${cmd.name()} [options] <source...>   (e.g. recflow ${cmd.name()} data.csv, or: cat data.csv | recflow ${cmd.name()})`);
   }
   const flags = (opts.stage as string[] | undefined) ?? [];
   let stageRefs: StageRef[] = flags.map((s) => stageRefFromFlag(s));

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'too_long'
   | 'unknown_kind'
   | 'parse_error'
+  | 'invalid_encoding'
   | 'duplicate_key'
   // Only from kinds declared in a contract file (docs/contracts.md).
   | 'invalid_boolean'

@@ -16,6 +16,7 @@ export const CODE_HELP: Partial<Record<ErrorCode, string>> = {
   too_long: 'The text is longer than the field allows (or is not text).',
   unknown_kind: 'The record is neither a customer (customer_id) nor an inventory record (sku), and no kind was given.',
   parse_error: 'The line or CSV row cannot be read as a record (bad JSON, too many cells, too deep or too long).',
+  invalid_encoding: 'The record holds bytes that are not valid UTF-8 (--strict-encoding); give the file\'s --encoding, such as windows-1252.',
   duplicate_key: 'Another record has the same key.',
   invalid_boolean: 'A boolean field (declared in a contract file) holds something other than true/false, yes/no or 1/0.',
   pattern_mismatch: "A text field (declared in a contract file) does not match its pattern.",

@@ -22,12 +22,13 @@ export interface CsvOptions {
    * is still open past it (a quoted field that never closes) loses its first line only.
    */
   maxRecordBytes?: number;
+  /** The cell separator: one character (default ','). */
+  delimiter?: string;
 }
 
 const NL = 10;
 const CR = 13;
 const QUOTE = 34;
-const COMMA = 44;
 
 export class CsvTokenizer {
   private buf = '';
@@ -51,12 +52,16 @@ export class CsvTokenizer {
   /** The last scan stopped inside a quoted field: only a '"' can end the record. */
   private wantQuote = false;
   private readonly max: number;
+  private readonly delim: string;
+  private readonly delimCode: number;
 
   constructor(
     private readonly handler: CsvRowHandler,
     opts: CsvOptions = {},
   ) {
     this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.delim = opts.delimiter ?? ',';
+    this.delimCode = this.delim.charCodeAt(0);
   }
 
   /**
@@ -164,7 +169,7 @@ export class CsvTokenizer {
           const text = buf.slice(i, stop);
           if ((stop - i) * 3 > this.max && utf8Longer(text, this.max)) this.tooLong(text);
           else {
-            const cells = text.split(',');
+            const cells = text.split(this.delim);
             if (cells.length > this.maxCells) this.tooMany(text, cells.length);
             else this.handler.row(cells, this.line);
           }
@@ -219,7 +224,7 @@ export class CsvTokenizer {
         }
         cells.push(value);
         const after = j < len ? buf.charCodeAt(j) : -1;
-        if (after === COMMA) {
+        if (after === this.delimCode) {
           j++;
           continue;
         }
@@ -229,7 +234,7 @@ export class CsvTokenizer {
         // Reject only the record's first line: a stray quote often swallowed the lines after it.
         return this.badFirstLine(start, `unexpected text after the closing quote of field ${cells.length}`);
       }
-      const comma = buf.indexOf(',', j);
+      const comma = buf.indexOf(this.delim, j);
       if (nl !== -1 && nl < j) nl = buf.indexOf('\n', j);
       if (nl === -1 && !final) return -1;
       const lineEnd = nl === -1 ? len : nl;

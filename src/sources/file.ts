@@ -8,6 +8,7 @@ import { normalizeHeader } from '../contract/index.js';
 import { RecflowError } from '../errors.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
+import { delimiterName, encodingFromBom, holdsReplacement, invalidUtf8, sniffDelimiter, Transcoder, type Delimiter, type Encoding, type EncodingOption } from './dialect.js';
 import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
 
@@ -23,6 +24,16 @@ export interface FileSpec {
   /** Known from the extension; else sniffed from the magic bytes. */
   gzip?: boolean;
   size?: number;
+  /** CSV cell delimiter: given (--delimiter, --format tsv, .tsv) or sniffed from the header; else ','. */
+  delimiter?: Delimiter;
+  /** The delimiter was sniffed, not given. */
+  sniffed?: boolean;
+  /** --encoding (default auto: a byte order mark, else UTF-8). */
+  encoding?: EncodingOption;
+  /** Records holding bytes that are not UTF-8 are rejected as invalid_encoding. */
+  strictEncoding?: boolean;
+  /** stdin: the raw bytes read already (to check the header before any output), read again first. */
+  head?: Buffer[];
   /** Stable identity: path + a print of the content (stdin: `stdin`); see openSources. */
   origin: string;
 }
@@ -37,18 +48,20 @@ export interface FileSourceOptions {
 const GZIP_MAGIC = [0x1f, 0x8b];
 
 /** Raw bytes of the input, decompressed when gzip, with a running count of bytes read. */
-async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }, stop?: AbortSignal): AsyncGenerator<Buffer> {
+async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }, capture?: Buffer[], stop?: AbortSignal): AsyncGenerator<Buffer> {
   const raw: Readable = spec.path === null ? process.stdin : createReadStream(spec.path, { highWaterMark: chunkBytes });
-  const iter = untilStopped(raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>, raw, stop);
+  const iter = untilStopped(withHead(spec.path === null ? spec.head : undefined, raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>), raw, stop);
   const first = await iter.next();
   if (first.done) return;
   const firstChunk = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value);
   const gzip = spec.gzip ?? (firstChunk[0] === GZIP_MAGIC[0] && firstChunk[1] === GZIP_MAGIC[1]);
   async function* rawChunks(): AsyncGenerator<Buffer> {
     counter.bytes += firstChunk.length;
+    capture?.push(firstChunk);
     yield firstChunk;
     for (let r = await iter.next(); !r.done; r = await iter.next()) {
       counter.bytes += r.value.length;
+      capture?.push(r.value);
       yield r.value;
     }
   }
@@ -63,11 +76,18 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
     // `compressed`: its premature-close error must not go unhandled.
     compressed.on('error', (err) => gunzip.destroy(err));
     compressed.pipe(gunzip);
+    // zlib reads concatenated members (cat a.gz b.gz, pigz, bgzip) one after the other
+    let text = 0;
     try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
+      for await (const chunk of gunzip) {
+        text += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
     } catch (err) {
       const why = (err as Error).message;
-      throw new RecflowError('input', `${spec.name}: not valid gzip data after ${counter.bytes} bytes (${why}); check the file or drop the .gz suffix`, { cause: err });
+      if (text === 0) throw new RecflowError('input', `${spec.name}: not valid gzip data after ${counter.bytes} bytes (${why}); check the file or drop the .gz suffix`, { cause: err });
+      // records before the damage were read and delivered: the source failed (exit 3), not the usage
+      throw new RecflowError('source', `${spec.name}: gzip data truncated or corrupt at byte ${gunzip.bytesWritten} of the compressed file (${why}), after ${text} bytes of text; the records before it were read`, { cause: err });
     } finally {
       gunzip.destroy();
       compressed.destroy();
@@ -75,11 +95,6 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
   } finally {
     if (raw !== process.stdin) raw.destroy();
   }
-}
-
-export function sniffFormat(text: string): Format {
-  const t = text.replace(/^\uFEFF/, '').trimStart();
-  return t.startsWith('{') ? 'ndjson' : 'csv';
 }
 
 /**
@@ -104,6 +119,40 @@ function untilStopped(iter: AsyncIterator<Buffer>, raw: Readable, stop?: AbortSi
       return Promise.race([read, stopped]);
     },
   };
+}
+
+/** An iterator giving the bytes read already first, then the rest of the stream. */
+function withHead(head: Buffer[] | undefined, rest: AsyncIterator<Buffer>): AsyncIterator<Buffer> {
+  if (head === undefined || head.length === 0) return rest;
+  const queue = head.slice();
+  return {
+    next: async () => (queue.length > 0 ? { done: false, value: queue.shift()! } : rest.next()),
+  };
+}
+
+/**
+ * The input's bytes as UTF-8: decompressed, then decoded from its encoding when that
+ * is not UTF-8 (auto: a UTF-16 byte order mark). `chosen` gets the encoding used.
+ */
+export async function* utf8Bytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }, chosen: { encoding?: Encoding } = {}, capture?: Buffer[], stop?: AbortSignal): AsyncGenerator<Buffer> {
+  let tc: Transcoder | null | undefined;
+  for await (const bytes of inputBytes(spec, chunkBytes, counter, capture, stop)) {
+    if (tc === undefined) {
+      const enc: Encoding = spec.encoding === undefined || spec.encoding === 'auto' ? encodingFromBom(bytes) : spec.encoding;
+      chosen.encoding = enc;
+      tc = enc === 'utf-8' ? null : new Transcoder(enc);
+    }
+    yield tc === null ? bytes : tc.write(bytes);
+  }
+  if (tc) {
+    const rest = tc.end();
+    if (rest.length > 0) yield rest;
+  }
+}
+
+export function sniffFormat(text: string): Format {
+  const t = text.replace(/^\uFEFF/, '').trimStart();
+  return t.startsWith('{') ? 'ndjson' : 'csv';
 }
 
 /** Header names as the contract wants them; empty names become column_N. */
@@ -167,6 +216,15 @@ export class FileSource implements Source {
   private stopped = false;
   /** Aborted by stop(): a read waiting on stdin ends at once. */
   private readonly stopper = new AbortController();
+  /** The encoding the input was read in (set once reading starts). */
+  private readonly chosen: { encoding?: Encoding } = {};
+  /** Records that hold bytes that are not UTF-8 (U+FFFD in their text), and where the first few start. */
+  private invalid = 0;
+  private readonly invalidAt: number[] = [];
+  /** Bytes that are not UTF-8 were met: from then on records are checked for U+FFFD. */
+  private suspect = false;
+  /** The first bytes that are not UTF-8 read as printable windows-1252. */
+  private probe = false;
 
   constructor(
     private readonly spec: FileSpec,
@@ -209,7 +267,15 @@ export class FileSource implements Source {
    */
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
     const capper = new LineCapper(this.maxRecordBytes + 1);
-    for await (const bytes of inputBytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.stopper.signal)) {
+    let first = true;
+    for await (const bytes of utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal)) {
+      // bytes that are not UTF-8 (only UTF-8 input is not decoded on the way): from
+      // here records are checked for U+FFFD
+      if (!this.suspect && this.chosen.encoding === 'utf-8' && invalidUtf8(bytes, !first, true)) {
+        this.suspect = true;
+        this.probe = cp1252Plausible(bytes);
+      }
+      first = false;
       for (const part of capper.take(bytes)) yield { bytes: part, bytesRead: this.counter.bytes };
       if (this.stopped) return;
     }
@@ -218,6 +284,32 @@ export class FileSource implements Source {
   /** True once stop() was called. */
   get stopping(): boolean {
     return this.stopped;
+  }
+
+  /** The CSV delimiter, when known before reading (given, or sniffed when the header was checked). */
+  get delimiter(): Delimiter | undefined {
+    return this.spec.delimiter;
+  }
+
+  /** --strict-encoding for this source. */
+  get strictEncoding(): boolean {
+    return this.spec.strictEncoding === true;
+  }
+
+  /** Count records holding bytes that are not UTF-8 (from the parallel runner's pieces too). */
+  noteInvalid(count: number, lines: readonly number[]): void {
+    this.invalid += count;
+    for (const l of lines) if (this.invalidAt.length < INVALID_LINES_KEPT) this.invalidAt.push(l);
+  }
+
+  /** The warning line for records holding bytes that are not UTF-8 (null when none). */
+  encodingWarning(): string | null {
+    if (this.invalid === 0) return null;
+    const n = this.invalid === 1 ? '1 record holds' : `${this.invalid} records hold`;
+    const where = this.invalidAt[0] === undefined ? '' : ` (first at ${this.spec.name}:${this.invalidAt[0]})`;
+    const guess = this.probe ? 'the file is probably windows-1252 (Latin-1), not UTF-8: pass --encoding windows-1252' : 'the file is probably not UTF-8: pass --encoding with its encoding (utf-16le, utf-16be, windows-1252)';
+    const strict = this.strictEncoding ? 'rejected as invalid_encoding' : 'read with U+FFFD in their place (--strict-encoding rejects such records)';
+    return `${this.spec.name}: ${n} bytes that are not valid UTF-8${where}, ${strict}; ${guess}`;
   }
 
   /** The input as decoded text, one chunk per read, then the decoder's rest (not after a stop). */
@@ -243,14 +335,24 @@ export class FileSource implements Source {
       });
     };
     const add = (value: Fields, line: number): void => {
+      if (this.suspect && holdsReplacement(value)) {
+        this.noteInvalid(1, [line]);
+        if (spec.strictEncoding) {
+          rejected.push(invalidEncodingReject(spec.name, line, kindHint, value));
+          return;
+        }
+      }
       records.push({ value, raw: value, source: spec.name, line, origin: spec.origin, pos: line, kindHint });
     };
     let format = spec.format;
     let tokenizer: CsvTokenizer | NdjsonTokenizer | undefined;
     const limits = { maxRecordBytes: this.maxRecordBytes };
+    let head = '';
     const makeTokenizer = (f: Format): CsvTokenizer | NdjsonTokenizer => {
       if (f === 'ndjson') return new NdjsonTokenizer({ row: add, bad }, limits);
       let make: ((cells: string[]) => Fields) | null = null;
+      const delimiter = spec.delimiter ?? (spec.format === undefined ? sniffDelimiter(head) ?? undefined : undefined);
+      if (delimiter !== undefined && spec.delimiter === undefined) spec.delimiter = delimiter;
       const csv: CsvTokenizer = new CsvTokenizer({
         row(cells, line) {
           if (make === null) {
@@ -262,13 +364,14 @@ export class FileSource implements Source {
           add(make(cells), line);
         },
         bad,
-      }, limits);
+      }, { ...limits, delimiter });
       return csv;
     };
     for await (const chunk of this.texts()) {
       if (tokenizer === undefined) {
         if (chunk.final && chunk.text.length === 0) return; // empty input: no records
         format ??= sniffFormat(chunk.text);
+        head = chunk.text;
         tokenizer = makeTokenizer(format);
       }
       tokenizer.push(chunk.text, chunk.final);
@@ -281,29 +384,91 @@ export class FileSource implements Source {
   }
 
   stats(): Record<string, unknown> {
-    return { bytes: this.counter.bytes };
+    const s: Record<string, unknown> = { bytes: this.counter.bytes };
+    if (this.spec.delimiter !== undefined && this.spec.delimiter !== ',') s.delimiter = delimiterName(this.spec.delimiter);
+    if (this.chosen.encoding !== undefined && this.chosen.encoding !== 'utf-8') s.encoding = this.chosen.encoding;
+    if (this.invalid > 0) s.invalid_utf8 = { records: this.invalid, first: this.invalidAt.map((l) => `${this.spec.name}:${l}`) };
+    return s;
   }
 }
 
-/** Read just the header row of a CSV spec (to check it before any output). */
-export async function readCsvHeader(spec: FileSpec): Promise<string[] | null> {
+/** Bytes decode as windows-1252 to printable text (none of its five unassigned bytes). */
+function cp1252Plausible(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x81 || b === 0x8d || b === 0x8f || b === 0x90 || b === 0x9d) return false;
+  }
+  return true;
+}
+
+/** Lines of the first records with bytes that are not UTF-8 kept for the summary. */
+const INVALID_LINES_KEPT = 5;
+
+/** The dead-letter row of a record that holds bytes that are not UTF-8 (--strict-encoding). */
+export function invalidEncodingReject(source: string, line: number, kind: Kind | undefined, record: Fields): Rejected {
+  return {
+    source,
+    line,
+    kind: kind ?? null,
+    errors: [{ field: null, code: 'invalid_encoding', message: `${source}:${line}: the record holds bytes that are not valid UTF-8 (--strict-encoding); give the file's --encoding, e.g. windows-1252` }],
+    record,
+  };
+}
+
+/** Text read by readHead: enough for the header and a few records to sniff from. */
+const HEAD_BYTES = 64 * 1024;
+const HEAD_LINES = 8;
+
+/**
+ * The start of the input as UTF-8 text (decoded as the run decodes it): up to a few
+ * lines or 64 KiB. For stdin the raw bytes read are kept in spec.head, to be read again.
+ */
+export async function readHead(spec: FileSpec): Promise<{ text: string; final: boolean }> {
+  const decoder = new StringDecoder('utf8');
+  const capture: Buffer[] | undefined = spec.path === null ? [] : undefined;
+  const gen = utf8Bytes(spec, HEAD_BYTES, { bytes: 0 }, {}, capture);
+  let text = '';
+  let final = true;
+  try {
+    for await (const chunk of gen) {
+      text += decoder.write(chunk);
+      if (text.length >= HEAD_BYTES || countNl(text) >= HEAD_LINES) {
+        final = false;
+        break;
+      }
+    }
+    if (final) text += decoder.end();
+  } catch (err) {
+    // damage after the start (a truncated gzip member): the run reads up to it, then reports it
+    if (!(err instanceof RecflowError && err.code === 'source')) throw err;
+    final = false;
+  } finally {
+    await gen.return(undefined);
+    if (capture) spec.head = capture;
+  }
+  return { text, final };
+}
+
+function countNl(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1 && n < HEAD_LINES; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** The header row of a CSV text's start (null when it holds no complete row). */
+export function headerOf(head: { text: string; final: boolean }, delimiter: Delimiter | undefined): string[] | null {
   let header: string[] | null = null;
   const tok = new CsvTokenizer({
     row(cells) {
       header ??= cells;
     },
     bad() {},
-  });
-  const decoder = new StringDecoder('utf8');
-  const gen = inputBytes(spec, 64 * 1024, { bytes: 0 });
-  try {
-    for await (const chunk of gen) {
-      tok.push(decoder.write(chunk));
-      if (header !== null) break;
-    }
-    if (header === null) tok.push(decoder.end(), true);
-  } finally {
-    await gen.return(undefined);
-  }
+  }, { delimiter });
+  tok.push(head.text, head.final);
   return header;
+}
+
+/** Read just the header row of a CSV spec (in its delimiter and encoding). */
+export async function readCsvHeader(spec: FileSpec): Promise<string[] | null> {
+  return headerOf(await readHead(spec), spec.delimiter);
 }

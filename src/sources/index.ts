@@ -9,21 +9,29 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
-import { FileSource, headerNames, readCsvHeader, type FileSpec, type Format } from './file.js';
+import { validateRecord } from '../contract/index.js';
+import { delimiterName, otherCandidate, sniffDelimiter, type Delimiter, type EncodingOption } from './dialect.js';
+import { CsvTokenizer } from './csv.js';
+import { FileSource, headerNames, headerOf, readHead, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
 import { recordLimit } from './limits.js';
 import { checkpointFor } from './checkpoint.js';
 import { replayFor } from './dlq-replay.js';
 
 export interface SourceOptions {
-  format?: Format;
+  /** 'tsv' is CSV with tab as the delimiter. */
+  format?: Format | 'tsv';
   kind?: Kind;
+  delimiter?: Delimiter;
+  encoding?: EncodingOption;
+  strictEncoding?: boolean;
 }
 
-export function formatFromName(name: string): { format?: Format; gzip?: boolean } {
+export function formatFromName(name: string): { format?: Format; gzip?: boolean; delimiter?: Delimiter } {
   const lower = name.toLowerCase();
   const gzip = lower.endsWith('.gz');
   const base = gzip ? lower.slice(0, -3) : lower;
   if (base.endsWith('.csv')) return { format: 'csv', gzip };
+  if (base.endsWith('.tsv') || base.endsWith('.tab')) return { format: 'csv', gzip, delimiter: '\t' };
   if (base.endsWith('.ndjson') || base.endsWith('.jsonl') || base.endsWith('.json')) return { format: 'ndjson', gzip };
   return { gzip: gzip || undefined };
 }
@@ -90,10 +98,14 @@ async function fileSpec(name: string, opts: SourceOptions): Promise<FileSpec> {
     throw new RecflowError('input', `cannot read ${name}: permission denied; check the file's permissions`, { cause: err });
   }
   const byName = formatFromName(name);
+  const given = givenFormat(opts);
   return {
     name,
     path,
-    format: opts.format ?? byName.format,
+    format: given.format ?? byName.format,
+    delimiter: given.delimiter ?? (given.format === undefined ? byName.delimiter : undefined),
+    encoding: opts.encoding,
+    strictEncoding: opts.strictEncoding,
     gzip: byName.gzip,
     size: st.size,
     // a pipe or device is read once: nothing of it may be taken for a print
@@ -101,12 +113,55 @@ async function fileSpec(name: string, opts: SourceOptions): Promise<FileSpec> {
   };
 }
 
-/** Check a CSV file's header now, so a duplicate column stops the run before any output. */
-async function checkHeader(spec: FileSpec): Promise<void> {
-  if (spec.path === null || spec.format === 'ndjson') return;
-  const cells = await readCsvHeader(spec);
-  if (cells === null || spec.format === undefined) return;
-  headerNames(cells, spec.name);
+/** Format and delimiter from --format and --delimiter (--format tsv: tab). */
+function givenFormat(opts: SourceOptions): { format?: Format; delimiter?: Delimiter } {
+  if (opts.format === 'tsv') return { format: 'csv', delimiter: opts.delimiter ?? '\t' };
+  return { format: opts.format, delimiter: opts.delimiter };
+}
+
+/**
+ * Read the start of a source now: its format when not known, its CSV delimiter when
+ * not given (sniffed), and its header, so that a duplicate column stops the run
+ * before any output, whatever the input path (a .csv file, a sniffed file, stdin).
+ */
+async function checkHeader(spec: FileSpec, ctx: ComponentContext): Promise<void> {
+  if (spec.format === 'ndjson') return;
+  const head = await readHead(spec);
+  if (head.text.length === 0) return;
+  if (spec.format === undefined && sniffFormat(head.text) === 'ndjson') return;
+  if (spec.delimiter === undefined) {
+    const sniffed = sniffDelimiter(head.text, head.final);
+    if (sniffed !== null && sniffed !== ',') {
+      spec.delimiter = sniffed;
+      spec.sniffed = true;
+      ctx.log(`${spec.name}: reading as ${delimiterName(sniffed)}-separated (sniffed from the header; --delimiter sets it)`);
+    } else if (sniffed === null) hintDelimiter(spec, head, ctx);
+  }
+  const cells = headerOf(head, spec.delimiter);
+  if (cells !== null) headerNames(cells, spec.name);
+}
+
+/**
+ * No delimiter split the start consistently, so it is read as ',': when none of its
+ * first records has a kind and the header holds another candidate, say which flag to pass.
+ */
+function hintDelimiter(spec: FileSpec, head: { text: string; final: boolean }, ctx: ComponentContext): void {
+  const other = otherCandidate(head.text);
+  if (other === null) return;
+  const rows: string[][] = [];
+  const tok = new CsvTokenizer({ row: (cells) => void rows.push(cells), bad: () => {} });
+  tok.push(head.text, head.final);
+  if (rows.length < 2) return;
+  let names: string[];
+  try {
+    names = headerNames(rows[0]!, spec.name);
+  } catch {
+    return; // the header check reports it
+  }
+  const make = rowMaker(names);
+  if (rows.slice(1).some((r) => validateRecord(make(r), undefined).kind !== null)) return;
+  const flag = other === '\t' ? 'tab' : other === ';' ? "';'" : "'|'";
+  process.stderr.write(`recflow: warning: ${spec.name}: no record of the first lines has a kind and the header holds '${other === '\t' ? '\\t' : other}': it is probably ${delimiterName(other)}-separated; pass --delimiter ${flag}\n`);
 }
 
 export async function openSources(args: string[], opts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
@@ -125,7 +180,8 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
       if (stdinUsed) throw new RecflowError('usage', "stdin ('-') can be given only once as a source");
       stdinUsed = true;
       // one constant identity: the same piped data gives the same batches and keys
-      const spec: FileSpec = { name: '-', path: null, format: opts.format, origin: 'stdin' };
+      const spec: FileSpec = { name: '-', path: null, ...givenFormat(opts), encoding: opts.encoding, strictEncoding: opts.strictEncoding, origin: 'stdin' };
+      await checkHeader(spec, ctx);
       sources.push(new FileSource(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
       continue;
     }
@@ -135,7 +191,7 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
       const seen = origins.get(spec.origin) ?? 0;
       origins.set(spec.origin, seen + 1);
       if (seen > 0) spec.origin += `#${seen + 1}`;
-      await checkHeader(spec);
+      await checkHeader(spec, ctx);
       const resumed = checkpoint && (await checkpoint.source(spec, { kindHint: opts.kind, maxRecordBytes: recordLimit(ctx.opts) }));
       if (checkpoint) {
         if (resumed) sources.push(resumed);
@@ -146,4 +202,12 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
     }
   }
   return sources;
+}
+
+/** Warnings on stderr for sources that held bytes that are not valid UTF-8 (after the run, before the summary). */
+export function warnEncodings(sources: readonly Source[]): void {
+  for (const s of sources) {
+    const w = s instanceof FileSource ? s.encodingWarning() : null;
+    if (w !== null) process.stderr.write(`recflow: warning: ${w}\n`);
+  }
 }

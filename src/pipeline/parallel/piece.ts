@@ -7,7 +7,8 @@ import { checkRecordJson, validateRecord } from '../../contract/index.js';
 import { hasTexts, stringifyLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
-import { headerNames, rowMaker } from '../../sources/file.js';
+import { holdsReplacement, invalidUtf8 } from '../../sources/dialect.js';
+import { headerNames, invalidEncodingReject, rowMaker } from '../../sources/file.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { Fields, Kind, RecordError, Rejected } from '../types.js';
@@ -46,6 +47,10 @@ export interface PieceTask {
   spare?: ArrayBuffer[];
   /** Longest record in UTF-8 bytes (--max-record-bytes); default 16 MiB. */
   maxRecordBytes?: number;
+  /** CSV cell delimiter (default ','). */
+  delimiter?: string;
+  /** Records holding bytes that are not UTF-8 become invalid_encoding rejects. */
+  strictEncoding?: boolean;
 }
 
 export interface PieceResult {
@@ -81,6 +86,9 @@ export interface PieceResult {
   lastEmit: number;
   /** CSV: the header names once met (in the piece that holds the header). */
   header: string[] | null;
+  /** Records holding bytes that are not UTF-8 (U+FFFD in their text), and the first few lines. */
+  invalidUtf8: number;
+  invalidLines: number[];
   /** A whole-input problem (duplicate header names): the run stops with it. */
   error?: { code: RecflowError['code']; message: string };
 }
@@ -105,6 +113,10 @@ export class PieceWork {
   private csv: CsvTokenizer | null = null;
   /** Kept records as read, when asked for (to dead-letter them after a sink failure). */
   private keptList: { line: number; kind: Kind; raw: Fields }[] | null = null;
+  /** The piece holds bytes that are not UTF-8: records are checked for U+FFFD. */
+  private suspect = false;
+  private invalid = 0;
+  private invalidLines: number[] = [];
 
   /**
    * @param alloc gives an output buffer of at least that many bytes (own ArrayBuffer)
@@ -144,7 +156,7 @@ export class PieceWork {
     let error: PieceResult['error'];
     try {
       if (t.format === 'csv') {
-        const csv = new CsvTokenizer(this, { maxRecordBytes: t.maxRecordBytes });
+        const csv = new CsvTokenizer(this, { maxRecordBytes: t.maxRecordBytes, delimiter: t.delimiter });
         this.csv = csv;
         if (!t.first) csv.resume(t.line);
         if (this.header !== null) csv.maxCells = this.header.length;
@@ -188,6 +200,8 @@ export class PieceWork {
       pendingLine,
       lastEmit,
       header: this.header,
+      invalidUtf8: this.invalid,
+      invalidLines: this.invalidLines,
       error,
     };
   }
@@ -207,6 +221,8 @@ export class PieceWork {
     const bytes = asBuffer(t.bytes);
     const decoder = new StringDecoder('utf8');
     const csv = tok instanceof CsvTokenizer ? tok : null;
+    // a piece is whole lines: its bytes are complete UTF-8 sequences unless invalid
+    this.suspect = !isUtf8Piece(bytes, final);
     let lastEmit = -1;
     let seen = this.recordsIn;
     let from = 0;
@@ -261,6 +277,15 @@ export class PieceWork {
 
   private record(raw: Fields, line: number): void {
     this.recordsIn++;
+    if (this.suspect && holdsReplacement(raw)) {
+      this.invalid++;
+      if (this.invalidLines.length < 5) this.invalidLines.push(line);
+      if (this.task.strictEncoding) {
+        this.rejected.push(invalidEncodingReject(this.source, line, this.kindHint, raw));
+        if (hasTexts(raw)) this.rejectedTexts = true;
+        return;
+      }
+    }
     // validate only (no output, or the piece read again for its records): no JSON text
     let json: string | null = null;
     let res: { kind: Kind | null; errors: RecordError[] };
@@ -319,6 +344,11 @@ export class PieceWork {
     }
     kept.push([kind, 1]);
   }
+}
+
+/** The piece's bytes are valid UTF-8 (the final piece may end inside a sequence cut by the end of input). */
+function isUtf8Piece(bytes: Buffer, final: boolean): boolean {
+  return !invalidUtf8(bytes, false, !final);
 }
 
 /** Rows as a JSON array, each record's numbers as read. */

@@ -224,6 +224,8 @@ export class ParallelRunner {
       split: this.opts.out?.split ?? false,
       lines: this.opts.out?.lines ?? false,
       maxRecordBytes: source.maxRecordBytes,
+      delimiter: source.delimiter,
+      strictEncoding: source.strictEncoding,
     };
     this.pieces.push({ task, result: this.run1(task), source, chunkBytes: p.chunkBytes, tailBytes: p.tailBytes, last });
   }
@@ -244,6 +246,7 @@ export class ParallelRunner {
     slot.task.bytes = input;
     if (res.error) throw new RecflowError(res.error.code, res.error.message);
     if (res.header && slot.source === this.current) this.header = res.header;
+    if (res.invalidUtf8 > 0) slot.source.noteInvalid(res.invalidUtf8, res.invalidLines);
     if (res.pendingByte >= 0 && !slot.task.final && !slot.last) this.carry(slot, res);
 
     const { stats, dlq } = this.plan;
