@@ -5,7 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ndjsonLines, runCli, tempDir } from '../support/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, ndjsonLines, runCli, tempDir } from '../support/cli.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -99,6 +100,10 @@ describe.each(Object.entries(RUNNERS))('%s runner', (_name, env) => {
   });
 });
 
+function hasScript(): boolean {
+  return spawnSync('script', ['-qec', 'true', '/dev/null']).status === 0;
+}
+
 /** windows-1252 for the repertoire these tests use (Latin-1 letters). */
 class TextEncoderLatin1 {
   encode(text: string): Buffer {
@@ -159,6 +164,14 @@ describe('stdin, gzip and headers', () => {
     const validate = await runCli(['validate'], { input: csvText(';') });
     expect(validate.code).toBe(0);
     expect(validate.stderr).toContain('4 valid');
+  });
+
+  it.skipIf(!hasScript())('no source with stdin a terminal: exit 2 with a usage line, not silence', () => {
+    // `script` gives the CLI a pseudo-terminal as stdin
+    const res = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" run`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
+    expect(res.status).toBe(2);
+    expect(res.stdout).toContain('no sources');
+    expect(res.stdout).toContain('usage: recflow run [options] <source...>');
   });
 
   it('--fail-on-empty exits 1 on an empty file', async () => {

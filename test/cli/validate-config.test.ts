@@ -41,9 +41,9 @@ describe('validate with the job pipeline', () => {
     expect(staged.stderr).toMatch(/2 valid/);
   });
 
-  it('no sources at all is a usage error', async () => {
-    const res = await runCli(['validate']);
-    expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/no sources/);
+  it('no sources at all reads piped stdin (a terminal is exit 2: test/cli/inputs.test.ts)', async () => {
+    const res = await runCli(['validate'], { input: 'customer_id,email\nC1,a@example.com\n' });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/1 valid/);
   });
 });
