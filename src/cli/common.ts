@@ -2,7 +2,6 @@
 // (open sources → stages → sink, progress, signals, summary, exit status).
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { resolve } from 'node:path';
 import { Chalk } from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
 import { RecflowError } from '../errors.js';
@@ -14,12 +13,13 @@ import { verdictFor } from '../pipeline/verdict.js';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
 import { stdoutGone } from './epipe.js';
-import { onStdout, parseReports, reportFiles, ReportCollector, writeReports, type ReportSpec } from '../report/index.js';
+import { onStdout, parseReports, ReportCollector, writeReports, type ReportSpec } from '../report/index.js';
 import type { RunOutcome } from '../pipeline/runner.js';
 import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
 import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
+import { checkScheme, planOutputs, type OutputRequest } from '../sinks/outputs.js';
 import { openSources, warnEncodings } from '../sources/index.js';
 import { parseDelimiter, parseEncoding, type Delimiter, type EncodingOption } from '../sources/dialect.js';
 import { recordBytesOption } from '../sources/limits.js';
@@ -132,13 +132,16 @@ export function contextFor(opts: Record<string, unknown>): ComponentContext {
   };
 }
 
-function refuseOverwrite(sources: Source[], paths: (string | undefined)[]): void {
-  const inputs = new Set(sources.map((s) => resolve(s.name)));
-  for (const p of paths) {
-    if (p && p !== '-' && inputs.has(resolve(p))) {
-      throw new RecflowError('usage', `${p} is both an input and an output; write to another file`);
-    }
-  }
+/** The run's outputs for the planner, each named by its option for messages. */
+function outputRequests(x: Execution, reports: ReportSpec[]): (OutputRequest | undefined)[] {
+  const out = (arg: string, path: string | undefined, sink = false) => (path === undefined ? undefined : { arg, path, sink });
+  const reportJson = x.reportJson ?? (x.opts.reportJson as string | undefined);
+  return [
+    out('--to', x.sinkPath, true),
+    out('--dlq', x.opts.dlq),
+    out('--summary-json', x.opts.summaryJson),
+    ...reports.map((r) => out(r.format === 'json' && r.file === reportJson ? '--report-json' : `--report ${r.format}`, r.file)),
+  ];
 }
 
 /** Runs the pipeline and returns the exit status. Throws RecflowError for usage errors before any output. */
@@ -191,8 +194,15 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   if (opts.dlq === '-' && (x.sinkPath === '-' || opts.summaryJson === '-' || onOut.length > 0)) {
     throw new RecflowError('usage', `--dlq - and ${x.sinkPath === '-' ? 'data' : 'a report'} on stdout would mix; give --dlq a file name (e.g. --dlq rejects.ndjson)`);
   }
+  // every output checked by identity, templates fixed, before any input is read (stdin included)
+  for (const arg of x.sourceArgs) checkScheme(arg, 'source'); // `s3://b/k` is not a local file name
+  const plan = planOutputs({ outputs: outputRequests(x, reports), noClobber: opts.clobber === false });
   const sources = await openSources(x.sourceArgs, { format: opts.format, kind: opts.kind, delimiter: opts.delimiter, encoding: opts.encoding, strictEncoding: opts.strictEncoding }, ctx);
-  refuseOverwrite(sources, [x.sinkPath, opts.dlq, opts.summaryJson, ...reportFiles(reports)]);
+  plan.checkInputs(sources.map((s) => s.name));
+  plan.makeFolders();
+  // from here on opts and reports hold the expanded paths
+  Object.assign(opts, { dlq: plan.path('--dlq'), summaryJson: plan.path('--summary-json'), runId: plan.runId });
+  for (const r of reports) if (r.file) r.file = plan.expand(r.file);
   const stats = new RunStats();
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
   const collector = new ReportCollector(opts.reportMax ?? 1000, sources.map((s) => s.name));
@@ -200,7 +210,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   const end = (outcome: RunOutcome, sink: Sink | null): number => finish(x, { stats, sources, sink, reports, collector, readerLeft: readerLeft.left }, outcome);
   let sink: Sink | null;
   try {
-    sink = await x.makeSink(ctx);
+    sink = await x.makeSink({ ...ctx, outputs: plan });
   } catch (err) {
     // a sink that cannot start (Kafka unreachable) is a failed run, with its summary, not a usage error
     if (!(err instanceof RecflowError) || (err.code !== 'sink' && err.code !== 'source')) throw err;
@@ -262,7 +272,7 @@ function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
   };
   const paint = paintFor(process.stderr);
   if (verdict.failure) log('error', verdict.failure.message, undefined, `recflow: ${paint.red('error:')} ${verdict.failure.message}\n`);
-  const summary = summaryJson(stats, extras);
+  const summary = { runId: opts.runId, ...summaryJson(stats, extras) };
   const text = summaryText(stats, extras, paint);
   log('info', 'summary', summary, text);
   const json = JSON.stringify(summary, null, 2) + '\n';
