@@ -20,7 +20,7 @@ export function decodeMessage(
   if (m.value !== null && m.value.length > maxRecordBytes) {
     // decode only the start: the preview (a cut character at its end becomes U+FFFD, then is dropped)
     const head = m.value.subarray(0, PREVIEW_CHARS * 4).toString('utf8');
-    return reject(`message value ${tooLongReason(maxRecordBytes)}`, preview(head), 'too_long');
+    return reject(`message value ${tooLongReason(maxRecordBytes)}`, preview(head, maxRecordBytes), 'too_long');
   }
   // Invalid UTF-8 becomes U+FFFD rather than failing the run.
   const text = m.value === null ? null : m.value.toString('utf8');

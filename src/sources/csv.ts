@@ -51,6 +51,8 @@ export class CsvTokenizer {
   private pendBytes = -1;
   /** The last scan stopped inside a quoted field: only a '"' can end the record. */
   private wantQuote = false;
+  /** buf starts with text not scanned yet (the rest after a too-long record), not with one pending record. */
+  private rescan = false;
   private readonly max: number;
   private readonly delim: string;
   private readonly delimCode: number;
@@ -85,7 +87,7 @@ export class CsvTokenizer {
       this.line++;
       text = text.slice(nl + 1);
     }
-    if (this.buf.length > 0 && !final && (text.indexOf('\n') === -1 || (this.wantQuote && text.indexOf('"') === -1))) {
+    if (this.buf.length > 0 && !final && !this.rescan && (text.indexOf('\n') === -1 || (this.wantQuote && text.indexOf('"') === -1))) {
       this.hold(text, chunkEnd);
       return;
     }
@@ -98,12 +100,14 @@ export class CsvTokenizer {
     this.buf = this.buf.length === 0 ? text : this.buf + text;
     this.nextQuote = -2;
     this.wantQuote = false;
+    this.rescan = false;
     this.scan(final, chunkEnd);
     this.pendChars = this.buf.length;
   }
 
   /** More of a pending record; at a chunk end, the size rule. */
   private hold(text: string, chunkEnd: boolean): void {
+    if (this.wantQuote && text.indexOf('"') !== -1) this.wantQuote = false; // the field may have closed in it
     (this.held ??= []).push(text);
     this.pendChars += text.length;
     if (!chunkEnd || this.pendChars * 3 <= this.max) return;
@@ -116,6 +120,7 @@ export class CsvTokenizer {
     const i = this.tooLongOpen(0);
     this.buf = i >= this.buf.length ? '' : this.buf.slice(i); // scanned with the next push
     this.pendChars = this.buf.length;
+    this.rescan = this.buf.length > 0;
   }
 
   /**
@@ -167,7 +172,7 @@ export class CsvTokenizer {
         const stop = end > i && buf.charCodeAt(end - 1) === CR ? end - 1 : end;
         if (stop > i) {
           const text = buf.slice(i, stop);
-          if ((stop - i) * 3 > this.max && utf8Longer(text, this.max)) this.tooLong(text);
+          if ((end - i) * 3 > this.max && utf8Longer(buf.slice(i, end), this.max)) this.tooLong(text);
           else {
             const cells = text.split(this.delim);
             if (cells.length > this.maxCells) this.tooMany(text, cells.length);
@@ -184,7 +189,7 @@ export class CsvTokenizer {
     }
     if (!final && chunkEnd && i < len && (len - i) * 3 > this.max && utf8Longer(i === 0 ? buf : buf.slice(i), this.max)) {
       i = this.tooLongOpen(i);
-      // the rest is scanned again with the next push
+      this.rescan = i < len; // the rest is scanned again with the next push
     }
     this.buf = i >= len ? '' : buf.slice(i);
   }
@@ -211,7 +216,7 @@ export class CsvTokenizer {
               this.wantQuote = q === -1;
               return -1;
             }
-            return this.badFirstLine(start, 'a quoted field is never closed');
+            return this.badFirstLine(start, 'a quoted field is never closed', true, len); // open to the end: judged on all of it
           }
           if (buf.charCodeAt(q + 1) === QUOTE) {
             value += buf.slice(k, q + 1);
@@ -232,7 +237,7 @@ export class CsvTokenizer {
         if (after === CR && j + 1 < len && buf.charCodeAt(j + 1) === NL) return this.emit(cells, start, j + 1, final);
         if (after === CR && j + 1 >= len && !final) return -1;
         // Reject only the record's first line: a stray quote often swallowed the lines after it.
-        return this.badFirstLine(start, `unexpected text after the closing quote of field ${cells.length}`);
+        return this.badFirstLine(start, `unexpected text after the closing quote of field ${cells.length}`, final, j);
       }
       const comma = buf.indexOf(this.delim, j);
       if (nl !== -1 && nl < j) nl = buf.indexOf('\n', j);
@@ -252,9 +257,9 @@ export class CsvTokenizer {
   /** Emit a record that ends at `nlIndex` (the '\n', or len at end of input). */
   private emit(cells: string[], start: number, nlIndex: number, final: boolean): number {
     if (nlIndex >= this.buf.length && !final) return -1;
-    if ((nlIndex - start) * 3 > this.max && utf8Longer(stripCr(this.buf.slice(start, nlIndex)), this.max)) {
-      this.tooLong(this.buf.slice(start, start + PREVIEW_CHARS));
-    } else if (cells.length > this.maxCells) this.tooMany(stripCr(this.buf.slice(start, nlIndex)), cells.length);
+    // too long: its first line only, as when the limit is met before the record ends
+    if ((nlIndex - start) * 3 > this.max && utf8Longer(this.buf.slice(start, nlIndex), this.max)) return this.tooLongOpen(start);
+    if (cells.length > this.maxCells) this.tooMany(stripCr(this.buf.slice(start, nlIndex)), cells.length);
     else this.handler.row(cells, this.line);
     this.line += 1 + countNewlines(this.buf, start, nlIndex);
     return nlIndex + 1;
@@ -265,7 +270,7 @@ export class CsvTokenizer {
   }
 
   private tooLong(text: string): void {
-    this.handler.bad(this.line, preview(text), tooLongReason(this.max), 'too_long');
+    this.handler.bad(this.line, preview(text, this.max), tooLongReason(this.max), 'too_long');
   }
 
   /**
@@ -275,7 +280,7 @@ export class CsvTokenizer {
    */
   private tooLongOpen(start: number): number {
     const buf = this.buf;
-    this.handler.bad(this.line, preview(buf.slice(start, start + PREVIEW_CHARS)), tooLongReason(this.max), 'too_long');
+    this.handler.bad(this.line, preview(buf.slice(start, start + PREVIEW_CHARS), this.max), tooLongReason(this.max), 'too_long');
     this.nextQuote = -2;
     this.wantQuote = false;
     const nl = buf.indexOf('\n', start);
@@ -288,7 +293,12 @@ export class CsvTokenizer {
   }
 
   /** Reject only the first physical line of a record and rescan from the next line. */
-  private badFirstLine(start: number, reason: string): number {
+  private badFirstLine(start: number, reason: string, final: boolean, at: number): number {
+    // judged where the line holding the fault ends, as a record still open is judged at
+    // chunk ends: so a long one is too_long however the input was cut
+    const faultEnd = this.buf.indexOf('\n', at);
+    if (faultEnd === -1 && !final) return -1;
+    if (utf8Longer(this.buf.slice(start, faultEnd === -1 ? this.buf.length : faultEnd), this.max)) return this.tooLongOpen(start);
     const nl = this.buf.indexOf('\n', start);
     const end = nl === -1 ? this.buf.length : nl;
     this.handler.bad(this.line, stripCr(this.buf.slice(start, end)), reason);

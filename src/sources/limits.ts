@@ -6,11 +6,16 @@ export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024;
 /** Characters of a too-long record kept in its dead-letter row. */
 export const PREVIEW_CHARS = 200;
 
-/** The first PREVIEW_CHARS characters of a record's text (a surrogate pair is not cut). */
-export function preview(text: string): string {
-  if (text.length <= PREVIEW_CHARS) return text;
-  const c = text.charCodeAt(PREVIEW_CHARS - 1);
-  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? PREVIEW_CHARS - 1 : PREVIEW_CHARS);
+/**
+ * The first PREVIEW_CHARS characters of a too-long record's text (a surrogate pair is
+ * not cut); fewer under a limit below 600 bytes: no more than surely fit in its first
+ * `max` bytes, so the preview is the same however much of the line was in hand.
+ */
+export function preview(text: string, max: number = DEFAULT_MAX_RECORD_BYTES): string {
+  const n = Math.min(PREVIEW_CHARS, Math.floor(max / 3));
+  if (text.length <= n) return text;
+  const c = text.charCodeAt(n - 1);
+  return text.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
 }
 
 export function tooLongReason(max: number): string {

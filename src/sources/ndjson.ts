@@ -8,7 +8,7 @@
 
 import { MAX_DEPTH, nestsDeeperThan, parseRecordText } from '../contract/lossless.js';
 import type { Fields } from '../pipeline/types.js';
-import { DEFAULT_MAX_RECORD_BYTES, preview, tooLongReason, utf8Longer } from './limits.js';
+import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
 
 export interface NdjsonHandler {
   row(value: Fields, line: number): void;
@@ -98,9 +98,9 @@ export class NdjsonTokenizer {
     if (this.partChars * 3 <= this.max) return; // cannot be over the limit yet
     this.partBytes = this.partBytes < 0 ? utf8Bytes(this.parts) : this.partBytes + Buffer.byteLength(text);
     if (this.partChars <= this.max && this.partBytes <= this.max) return;
-    const head = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    const head = headOf(this.parts, PREVIEW_CHARS); // not a join of it all: that would copy the whole line
     this.clear();
-    this.handler.bad(this.line, preview(head), tooLongReason(this.max), 'too_long');
+    this.handler.bad(this.line, preview(head, this.max), tooLongReason(this.max), 'too_long');
     this.skipping = true;
   }
 
@@ -113,7 +113,7 @@ export class NdjsonTokenizer {
   private lineAt(text: string): void {
     if (text.trim().length === 0) return; // empty lines are not records
     if (utf8Longer(text, this.max)) {
-      this.handler.bad(this.line, preview(text), tooLongReason(this.max), 'too_long');
+      this.handler.bad(this.line, preview(text, this.max), tooLongReason(this.max), 'too_long');
       return;
     }
     if (nestsDeeperThan(text)) {
@@ -133,6 +133,16 @@ export class NdjsonTokenizer {
     }
     this.handler.row(value as Fields, this.line);
   }
+}
+
+/** The first `n` characters (or all) of the text in `parts`. */
+function headOf(parts: string[], n: number): string {
+  let head = '';
+  for (const p of parts) {
+    head += p.length > n - head.length ? p.slice(0, n - head.length) : p;
+    if (head.length >= n) break;
+  }
+  return head;
 }
 
 function utf8Bytes(parts: string[]): number {
