@@ -136,13 +136,29 @@ function withHead(head: Buffer[] | undefined, rest: AsyncIterator<Buffer>): Asyn
  */
 export async function* utf8Bytes(spec: FileSpec, chunkBytes: number, counter: { bytes: number }, chosen: { encoding?: Encoding } = {}, capture?: Buffer[], stop?: AbortSignal): AsyncGenerator<Buffer> {
   let tc: Transcoder | null | undefined;
-  for await (const bytes of inputBytes(spec, chunkBytes, counter, capture, stop)) {
+  const auto = spec.encoding === undefined || spec.encoding === 'auto';
+  /** The first bytes, held until there are enough to see a byte order mark. */
+  let start: Buffer | null = null;
+  const choose = (head: Buffer): void => {
+    const enc: Encoding = auto ? encodingFromBom(head) : (spec.encoding as Encoding);
+    chosen.encoding = enc;
+    tc = enc === 'utf-8' ? null : new Transcoder(enc);
+  };
+  for await (let bytes of inputBytes(spec, chunkBytes, counter, capture, stop)) {
     if (tc === undefined) {
-      const enc: Encoding = spec.encoding === undefined || spec.encoding === 'auto' ? encodingFromBom(bytes) : spec.encoding;
-      chosen.encoding = enc;
-      tc = enc === 'utf-8' ? null : new Transcoder(enc);
+      if (auto && (start?.length ?? 0) + bytes.length < 2) {
+        start = start === null ? bytes : Buffer.concat([start, bytes]);
+        continue;
+      }
+      if (start !== null) bytes = Buffer.concat([start, bytes]);
+      start = null;
+      choose(bytes);
     }
-    yield tc === null ? bytes : tc.write(bytes);
+    yield tc === null ? bytes : tc!.write(bytes);
+  }
+  if (tc === undefined && start !== null) {
+    choose(start); // input of one byte
+    yield tc === null ? start : tc!.write(start);
   }
   if (tc) {
     const rest = tc.end();
