@@ -8,7 +8,7 @@ import { RecflowError } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
 import { Progress } from '../pipeline/progress.js';
 import { makeRunner, type PlanRunner } from '../pipeline/parallel/index.js';
-import { startMetrics } from '../pipeline/metrics.js';
+import { latencyObserver, startMetrics } from '../pipeline/metrics.js';
 import { verdictFor } from '../pipeline/verdict.js';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
@@ -208,9 +208,10 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   const collector = new ReportCollector(opts.reportMax ?? 1000, sources.map((s) => s.name));
   if (reports.length > 0) stats.onRejected = (rows) => collector.add(rows);
   const end = (outcome: RunOutcome, sink: Sink | null): number => finish(x, { stats, sources, sink, reports, collector, readerLeft: readerLeft.left }, outcome);
+  const latency = opts.metrics ? latencyObserver() : undefined;
   let sink: Sink | null;
   try {
-    sink = await x.makeSink({ ...ctx, outputs: plan });
+    sink = await x.makeSink({ ...ctx, outputs: plan, ...(latency ? { observeLatency: latency.observe } : {}) });
   } catch (err) {
     // a sink that cannot start (Kafka unreachable) is a failed run, with its summary, not a usage error
     if (!(err instanceof RecflowError) || (err.code !== 'sink' && err.code !== 'source')) throw err;
@@ -218,7 +219,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     return end({ failure: err }, null);
   }
   const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
-  const metrics = opts.metrics ? await startMetrics(opts.metrics, { stats, sink, sources }) : undefined;
+  const metrics = opts.metrics ? await startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
   const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
   const progress = new Progress(stats, {

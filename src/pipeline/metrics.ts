@@ -2,7 +2,7 @@
 // /ready, for long-lived (Kafka stream) runs. Figures are read at scrape time from the
 // same counters the summary uses, so the hot path pays nothing for them.
 import { createServer, type Server } from 'node:http';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { RecflowError } from '../errors.js';
 import type { RunStats } from './stats.js';
 import type { Sink, Source } from './types.js';
@@ -11,6 +11,19 @@ export interface MetricsTarget {
   stats: RunStats;
   sink: Sink | null;
   sources: Source[];
+  /** Made before the sink, which observes into it (latencyObserver). */
+  latency?: Histogram;
+}
+
+/** The HTTP request latency histogram, and the function a sink calls per answered request. */
+export function latencyObserver(): { histogram: Histogram; observe: (seconds: number) => void } {
+  const histogram = new Histogram({
+    name: 'recflow_sink_request_duration_seconds',
+    help: 'HTTP sink: seconds from sending a batch to its whole answer',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [],
+  });
+  return { histogram, observe: (s) => histogram.observe(s) };
 }
 
 export interface MetricsServer {
@@ -90,6 +103,7 @@ function kafkaPartitions(sources: Source[]): Array<[Labels, KafkaPartitionFigure
 export function buildRegistry(t: MetricsTarget): Registry {
   const reg = new Registry();
   collectDefaultMetrics({ register: reg, prefix: 'recflow_' });
+  if (t.latency) reg.registerMetric(t.latency);
   const sink = (): SinkFigures => (t.sink?.stats?.() ?? {}) as SinkFigures;
   const s = t.stats;
   readCounter(reg, 'recflow_records_in_total', 'Records read (parse errors included)', [], () => [[{}, s.recordsIn]]);

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecflowError } from '../errors.js';
-import type { Rec, Sink, SinkWriteResult } from '../pipeline/types.js';
+import type { Rec, Rejected, Sink, SinkWriteResult } from '../pipeline/types.js';
+import { isPlainName } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
 import { endOutput, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
 import type { ComponentContext } from './index.js';
@@ -41,6 +42,20 @@ export interface OutputPlan {
   taken?(seq: number, kinds: string[]): boolean;
   /** Kinds not written this run whose file from an earlier run must be replaced (emptied). */
   stale?(seen: string[]): string[];
+}
+
+/** The kind that names a record's `{kind}` file. */
+const kindOf = (r: Rec): string => String(r.value.kind ?? r.kind ?? 'unknown');
+
+function invalidKind(r: Rec): Rejected {
+  const kind = kindOf(r);
+  return {
+    source: r.source,
+    line: r.line,
+    kind: null,
+    errors: [{ field: 'kind', code: 'invalid_kind', message: `kind ${JSON.stringify(kind.slice(0, 80))} is not a plain name (letters, digits, '.', '_', '-'; no '/', '\\', '..' or leading '.'), so it cannot name a {kind} file` }],
+    record: r.raw,
+  };
 }
 
 /** Kinds a `{kind}` path may get from the contract (`unknown`: no kind decided). */
@@ -86,10 +101,15 @@ export class NdjsonSink implements Sink {
     this.listeners.push(listener);
   }
 
-  write(records: Rec[]): Promise<SinkWriteResult> {
+  write(input: Rec[]): Promise<SinkWriteResult> {
     this.writeCount++;
-    if (records.length === 0) return Promise.resolve({});
+    if (input.length === 0) return Promise.resolve({});
     if (this.failure) return Promise.reject(this.failure);
+    // a {kind} value is a file name: one that is not a plain name is refused, never a path
+    const rejected = this.split ? input.filter((r) => !isPlainName(kindOf(r))).map(invalidKind) : [];
+    const records = rejected.length > 0 ? input.filter((r) => isPlainName(kindOf(r))) : input;
+    const result: SinkWriteResult = rejected.length > 0 ? { rejected } : {};
+    if (records.length === 0) return Promise.resolve(result);
     // placed synchronously: a rotation (timer or count) cuts between whole write calls' data
     const pending: Promise<void>[] = [];
     for (let from = 0; from < records.length; ) {
@@ -98,7 +118,7 @@ export class NdjsonSink implements Sink {
       from = to;
       this.rotateIfFull(from === records.length);
     }
-    return this.settle(pending, records.length).then(() => ({}));
+    return this.settle(pending, records.length).then(() => result);
   }
 
   /**
@@ -143,7 +163,7 @@ export class NdjsonSink implements Sink {
     }
     const byKind = new Map<string, Rec[]>();
     for (const r of records) {
-      const k = String(r.value.kind ?? r.kind ?? 'unknown');
+      const k = kindOf(r);
       let list = byKind.get(k);
       if (!list) byKind.set(k, (list = []));
       list.push(r);

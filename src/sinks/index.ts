@@ -15,6 +15,8 @@ export interface ComponentContext {
    * contract version): part of every HTTP idempotency key (src/config/fingerprint.ts).
    */
   pipeline?: string;
+  /** Told the duration of each answered HTTP request, in seconds (--metrics' latency histogram). */
+  observeLatency?: (seconds: number) => void;
 }
 
 export function sinkKind(address: string): 'stdout' | 'file' | 'http' | 'kafka' {

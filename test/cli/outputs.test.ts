@@ -182,7 +182,19 @@ describe('templates', () => {
     expect(res.stderr).not.toMatch(/1 written/);
   });
 
-  // The file sink's part (helper E): such a record goes to the dead-letter output as
-  // invalid_kind and the run goes on (exit 0, codes invalid_email + invalid_kind above).
-  it.todo('a record whose kind is not a plain name is dead-lettered as invalid_kind');
+  it('a record whose kind is not a plain name is dead-lettered as invalid_kind; the others are written', async () => {
+    const d = folder();
+    writeFileSync(
+      join(d, 'evil.mjs'),
+      "export default { name: 'evil', process(records) { for (const r of records) if (r.value.customer_id === 'C1') r.value = { ...r.value, kind: '../../evil' }; return { kept: records, rejected: [] }; } };\n",
+    );
+    writeFileSync(join(d, 'two.ndjson'), '{"customer_id":"C1","email":"a@b.cc"}\n{"customer_id":"C2","email":"b@b.cc"}\n');
+    const res = await run(d, ['two.ndjson', '--stage', './evil.mjs', '--to', 'out/{kind}.ndjson', '--dlq', 'rej.ndjson', '--summary-json', 's.json']);
+    expect(res.code).toBe(0);
+    const rej = readFileSync(join(d, 'rej.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { line: number; errors: Array<{ code: string }> });
+    expect(rej).toEqual([expect.objectContaining({ line: 1, errors: [expect.objectContaining({ code: 'invalid_kind', field: 'kind' })] })]);
+    expect(readFileSync(join(d, 'out', 'customer.ndjson'), 'utf8')).toMatch(/"customer_id":"C2"/);
+    const s = JSON.parse(readFileSync(join(d, 's.json'), 'utf8')) as { records: Record<string, number> };
+    expect(s.records).toMatchObject({ in: 2, out: 1, rejected: 1 });
+  });
 });

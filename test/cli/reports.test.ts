@@ -109,6 +109,8 @@ describe('--log-format json, --fail-on-empty, status lines', () => {
       const metrics = await (await fetch(`${url}/metrics`)).text();
       expect(metrics).toMatch(/^recflow_records_in_total [1-9]\d*$/m);
       expect(metrics).toMatch(/^recflow_sink_batches_total [1-9]\d*$/m);
+      expect(metrics).toMatch(/^recflow_sink_request_duration_seconds_count [1-9]\d*$/m);
+      expect(metrics).toMatch(/^recflow_sink_request_duration_seconds_bucket{le="0.5"} \d+$/m);
       expect((await fetch(`${url}/ready`)).status).toBe(200);
       expect((await fetch(`${url}/health`)).status).toBe(200);
       child.kill('SIGINT');

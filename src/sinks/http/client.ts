@@ -13,7 +13,8 @@ export interface Answer {
 }
 
 export interface ClientEvents {
-  onStatus(status: number): void;
+  /** An answered request: its status, and seconds from sending to the whole answer. */
+  onStatus(status: number, seconds: number): void;
   onError(code: string): void;
 }
 
@@ -46,6 +47,7 @@ export class HttpClient {
     let status: number;
     let text: string;
     let retryAfter: string | string[] | undefined;
+    const t0 = performance.now();
     try {
       const res = await this.pool.request({
         path: this.path,
@@ -63,7 +65,7 @@ export class HttpClient {
       this.events.onError(code);
       return { ok: false, retryable, error: new Error(message) };
     }
-    this.events.onStatus(status);
+    this.events.onStatus(status, (performance.now() - t0) / 1000);
     const bodyStart = text.slice(0, 200);
     if (status >= 200 && status < 300) return { ok: true, value: { status, delivered: true, bodyStart } };
     const error = new Error(`HTTP ${status}${bodyStart ? `: ${oneLine(bodyStart.slice(0, 120))}` : ''}`);

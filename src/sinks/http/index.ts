@@ -97,10 +97,13 @@ export class HttpSink implements LineSink {
 
   constructor(
     private readonly opts: HttpSinkOptions,
-    private readonly ctx: Pick<ComponentContext, 'log' | 'debug' | 'pipeline'>,
+    private readonly ctx: Pick<ComponentContext, 'log' | 'debug' | 'pipeline' | 'observeLatency'>,
   ) {
     this.client = new HttpClient(opts, {
-      onStatus: (status) => bump(this.counts.statusCounts, String(status)),
+      onStatus: (status, seconds) => {
+        bump(this.counts.statusCounts, String(status));
+        ctx.observeLatency?.(seconds);
+      },
       onError: (code) => bump(this.counts.errorCounts, code),
     });
     this.name = `http ${this.client.target}`;
