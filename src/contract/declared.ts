@@ -95,6 +95,14 @@ export function parseDeclaredKind(v: unknown): Kind | null {
   return declared.has(s) ? s : null;
 }
 
+/** `order_id (order), customer_id (customer), sku (inventory)`: the detection fields, in detection order. */
+export function kindMarkers(): string {
+  const marks = declaredKinds()
+    .filter((k) => k.decl.detect !== null)
+    .map((k) => `${k.decl.detect!.join(' + ')} (${k.decl.name})`);
+  return [...marks, 'customer_id (customer)', 'sku (inventory)'].join(', ');
+}
+
 /** The first declared kind whose `detect.has` fields are all keys of the record. */
 export function detectDeclared(raw: Fields): Kind | null {
   for (const k of declared.values()) {

@@ -1,6 +1,6 @@
 // Kind detection (records.md "Kinds"): --kind hint > `kind` field > sniffing > unknown.
 import type { Fields, Kind } from '../pipeline/types.js';
-import { declaredOn, detectDeclared, knownKinds, parseDeclaredKind } from './declared.js';
+import { declaredOn, detectDeclared, kindMarkers, knownKinds, parseDeclaredKind } from './declared.js';
 import { describe, isMissing, report } from './fields.js';
 
 /** `customer` / `inventory` from a kind field value (trimmed, any case), else null. */
@@ -55,7 +55,7 @@ export function reportUnknownKind(raw: Fields): void {
     const names = knownKinds().map((n) => `"${n}"`);
     const expected = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
     if (!isMissing(k)) report('kind', 'unknown_kind', `kind ${describe(k)} is not a known record kind: expected ${expected}`);
-    else report(null, 'unknown_kind', `record kind cannot be decided: no --kind option, no "kind" field, and no field that marks a kind (${expected})`);
+    else report(null, 'unknown_kind', `record kind cannot be decided: no --kind option, no "kind" field, and none of the fields that mark a kind: ${kindMarkers()}`);
   } else if (!isMissing(k)) {
     report('kind', 'unknown_kind', `kind ${describe(k)} is not a known record kind: expected "customer" or "inventory"`);
   } else {

@@ -229,6 +229,9 @@ describe('detection with declared kinds', () => {
     expect(detectKind({ sku: 'S' })).toBe('inventory');
     expect(detectKind({ order_id: 'O1' }, 'inventory')).toBe('inventory');
     expect(detectKind({ x: 1 })).toBeNull();
+    expect(checkRecord({ x: 1 }).errors).toEqual([
+      { field: null, code: 'unknown_kind', message: 'record kind cannot be decided: no --kind option, no "kind" field, and none of the fields that mark a kind: order_id (order), customer_id (customer), sku (inventory)' },
+    ]);
     expect(checkRecord({ kind: 'invoice' }).errors[0]!.message).toBe('kind "invoice" is not a known record kind: expected "customer", "inventory" or "order"');
     expect([keyFieldsOf('order'), keyFieldsOf('customer'), keyFieldsOf('inventory'), keyFieldsOf(null)]).toEqual([['order_id'], ['customer_id'], ['sku', 'warehouse_id'], []]);
   });
