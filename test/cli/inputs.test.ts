@@ -205,6 +205,18 @@ describe('stdin, gzip and headers', () => {
     }
   });
 
+  it('a gzip bomb (256 MiB of text from a 600 KiB file, in many members) stays at flat memory', async () => {
+    const member = gzipSync(('C1,a@example.com,' + 'x'.repeat(1007) + '\n').repeat(4096), { level: 9 }); // 4 MiB of text
+    const p = file('bomb.csv.gz', Buffer.concat([gzipSync('customer_id,email,note\n'), ...Array.from({ length: 64 }, () => member)]));
+    expect(readFileSync(p).length).toBeLessThan(1024 * 1024);
+    const summary = join(dir, 'bomb.json');
+    const res = await runCli(['validate', p, '--summary-json', summary], { env: RUNNERS.parallel });
+    expect(res.code).toBe(0);
+    const s = JSON.parse(readFileSync(summary, 'utf8'));
+    expect(s.records).toMatchObject({ in: 64 * 4096, rejected: 0 });
+    expect(s.peakRssBytes).toBeLessThan(200 * 1024 * 1024);
+  });
+
   it('a duplicate header from stdin or a sniffed file is exit 2, nothing written, no output truncated', async () => {
     const dup = 'customer_id,email,EMAIL\nC1,a@example.com,b@example.com\n';
     const out = file('keep.ndjson', 'old\n');
