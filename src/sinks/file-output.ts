@@ -1,7 +1,7 @@
 // One NDJSON output stream of the file/stdout sink, and the crash-safe file around it:
 // a temp file beside the target, fsynced and renamed into place only when finished, so
 // the final name holds either what was there before or a complete new file.
-import { closeSync, createWriteStream, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, rename, statSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, rename, statSync, unlinkSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, createGzip, type Gzip } from 'node:zlib';
@@ -10,6 +10,44 @@ import { RecflowError } from '../errors.js';
 /** The temp file a target is written to: hidden, beside it (same file system, so rename is atomic). */
 export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+}
+
+/**
+ * Removes temp files of `target` left by runs that are gone (SIGKILL, a crash, or a failed
+ * run that kept its temp file for inspection): their process no longer exists. Returns
+ * their names, for a warning. A live process's temp file (a parallel run) is left alone.
+ */
+export function removeLeftovers(target: string): string[] {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.tmp-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed.push(join(dir, name));
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
 }
 
 /** A path that exists and is not a regular file (a device, a FIFO): written in place. */
@@ -97,6 +135,8 @@ export class FileOut {
 
   /** With `append`, a torn last line of the existing file that was cut off first (its byte count). */
   readonly cutBytes: number = 0;
+  /** Temp files of earlier runs that are gone, removed before this one was made. */
+  readonly leftovers: string[] = [];
 
   /**
    * `append` (--append): written in place at the end of the existing file, not aside; a
@@ -110,6 +150,7 @@ export class FileOut {
   ) {
     const special = isSpecialFile(target);
     this.temp = special || append ? null : tempPathFor(target);
+    if (this.temp) this.leftovers = removeLeftovers(target);
     if (append && !special && !gzip) this.cutBytes = cutTornLine(target);
     // autoClose off: the descriptor stays open after the last write, for fsync
     this.stream = createWriteStream(this.temp ?? target, { flags: append ? 'a' : 'w', autoClose: special });

@@ -301,6 +301,7 @@ function stdoutOutput(encoder: RecordEncoder): Output {
 
 function fileOutput(target: string, gzip: boolean, encoder: RecordEncoder, append = false): Output {
   const f = new FileOut(target, gzip, append);
+  for (const t of f.leftovers) process.stderr.write(`recflow: removed ${t}, a temp file left by an earlier run that did not finish\n`);
   if (f.cutBytes > 0) process.stderr.write(`recflow: warning: ${target} ended in a torn line (a run killed mid-write?); cut its last ${f.cutBytes} bytes before appending\n`);
   return {
     label: target,
