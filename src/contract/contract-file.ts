@@ -123,6 +123,15 @@ function showPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_][\w-]*$/.test(p) ? (i ? '.' : '') + p : `[${JSON.stringify(p)}]`)).join('');
 }
 
+/** `:LINE` of the node at path, or of its nearest parent that exists (a missing key: the mapping that lacks it). */
+function lineOf(doc: YAML.Document, lines: LineCounter, path: readonly (string | number)[]): string {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true) as Node | undefined;
+    if (node?.range) return `:${lines.linePos(node.range[0]).line}`;
+  }
+  return '';
+}
+
 /** Read, parse and check one contract file; its kinds in declaration order. */
 export function loadContractFile(file: string): KindDecl[] {
   const ext = extname(file).toLowerCase();
@@ -145,8 +154,7 @@ export function loadContractFile(file: string): KindDecl[] {
   const parsed = contractSchema.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 10).map((issue) => {
-      const node = doc.getIn(issue.path, true) as Node | undefined;
-      const at = node?.range ? `:${lines.linePos(node.range[0]).line}` : '';
+      const at = lineOf(doc, lines, issue.path);
       return `${file}${at}: ${showPath(issue.path)}: ${issue.message}`;
     });
     fail(`contract file ${file} is not valid (see docs/contracts.md):\n  ${problems.join('\n  ')}`);

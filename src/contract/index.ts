@@ -45,6 +45,10 @@
 export type { CheckResult } from './record.js';
 export { checkRecord, checkRecordJson, validateRecord, normalizeRecord, recordJson, KNOWN_FIELDS } from './record.js';
 export { detectKind } from './kind.js';
+// Kinds declared in contract files (--contract; docs/contracts.md): loaded once at start,
+// compiled into the same engine; nothing above changes when none is given.
+export { useContracts } from './contracts.js';
+export { knownKinds, keyFieldsOf } from './declared.js';
 export { normalizeHeader } from './header.js';
 export { COUNTRY_CODES } from './countries.js';
 import type { ErrorCode } from '../pipeline/types.js';

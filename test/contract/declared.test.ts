@@ -252,7 +252,7 @@ describe('contract file errors name the file, the line and the path', () => {
     ['unknown type', 'b.yaml', 'kinds:\n  order:\n    fields:\n      amount: { type: decimall }\n', /b\.yaml:4: kinds\.order\.fields\.amount\.type: Invalid discriminator value\. Expected 'string' \| 'id'/],
     ['rule of another type', 'c.yaml', 'kinds:\n  order:\n    fields:\n      e: { type: email, min: 1 }\n', /c\.yaml:4: kinds\.order\.fields\.e: Unrecognized key\(s\) in object: 'min'/],
     ['min above max', 'd.yaml', 'kinds:\n  order:\n    fields:\n      q: { type: integer, min: 5, max: 1 }\n', /d\.yaml:4: kinds\.order\.fields\.q\.min: min 5 is above max 1/],
-    ['decimal needs scale', 'e.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: decimal }\n', /kinds\.order\.fields\.a\.scale: Required/],
+    ['decimal needs scale', 'e.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: decimal }\n', /e\.yaml:4: kinds\.order\.fields\.a\.scale: Required/],
     ['bad pattern', 'f.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: string, pattern: "([" }\n', /kinds\.order\.fields\.a\.pattern: not a valid regular expression/],
     ['key not a field', 'g.yaml', 'kinds:\n  order:\n    key: nope\n    fields:\n      a: { type: string }\n', /g\.yaml:3: kinds\.order\.key: "nope" is not one of the kind's fields \(a\)/],
     ['built-in name', 'h.yaml', 'kinds:\n  customer:\n    fields:\n      a: { type: string }\n', /kinds\.customer: "customer" is a built-in kind name; replacing the built-in kinds is not supported yet/],
