@@ -276,6 +276,29 @@ describe('contract file errors name the file, the line and the path', () => {
     expect((err as RecflowError).code).toBe('config');
     expect((err as Error).message).toMatch(message);
   });
+  it('the shape of issue 15 is accepted as written', () => {
+    const p = join(dir, 'issue.yaml');
+    writeFileSync(
+      p,
+      [
+        'kinds:',
+        '  order:',
+        '    detect: { has: order_id }        # recognised when the record has this field',
+        '    key: order_id',
+        '    fields:',
+        '      order_id:    { type: id, required: true, pattern: "^O[0-9]{6}$" }',
+        '      customer_id: { type: id, required: true }',
+        '      quantity:    { type: integer, required: true, min: 1 }',
+        '      amount:      { type: decimal, scale: 2, required: true, min: 0 }',
+        '      currency:    { type: enum, values: [EUR, USD, GBP], required: true }',
+        '      ordered_at:  { type: timestamp, required: true }',
+        '',
+      ].join('\n'),
+    );
+    const [order] = loadContractFile(p);
+    expect(order).toMatchObject({ name: 'order', detect: ['order_id'], key: ['order_id'], extra: 'pass' });
+    expect(order!.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['order_id:id', 'customer_id:id', 'quantity:integer', 'amount:decimal', 'currency:enum', 'ordered_at:timestamp']);
+  });
   it('a missing file says so', () => {
     expect(() => loadContractFile(join(dir, 'none.yaml'))).toThrow(/cannot read contract .*none\.yaml: file not found; check the --contract path/);
   });
