@@ -7,6 +7,7 @@ import type { Command, Option } from 'commander';
 import { RecflowError } from '../errors.js';
 import { stageRefFromFlag, type StageRef } from '../stages/parse-spec.js';
 import { didYouMean } from '../stages/suggest.js';
+import { sourceSettings, sourceSettingsOf } from '../sources/index.js';
 import type { LoadedConfig } from './load.js';
 
 export type Origin = 'flag' | 'env' | 'config' | 'default';
@@ -90,10 +91,17 @@ function keyTable(cmd: Command): Map<string, { opt: Option; attr: string; invert
 
 function configSources(cfg: LoadedConfig, s: unknown): string[] {
   const list = typeof s === 'string' ? [s] : s;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string' && x !== '')) {
-    throw new RecflowError('config', `${cfg.file}: sources: expected a file, glob or kafka:// address, or a list of them`);
-  }
-  return (list as string[]).map((p) => relativeTo(cfg.dir, p));
+  const what = `${cfg.file}: sources: expected a file, glob or kafka:// address, or a list of them (each a string or { path, delimiter, encoding })`;
+  if (!Array.isArray(list) || list.length === 0) throw new RecflowError('config', what);
+  return list.map((x: unknown, i: number) => {
+    if (typeof x === 'string' && x !== '') return relativeTo(cfg.dir, x);
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new RecflowError('config', what);
+    const { path, ...rest } = x as Record<string, unknown>;
+    if (typeof path !== 'string' || path === '') throw new RecflowError('config', `${cfg.file}: sources[${i}]: expected a path`);
+    const arg = relativeTo(cfg.dir, path);
+    sourceSettings.set(arg, sourceSettingsOf(rest, `${cfg.file}: sources[${i}]`));
+    return arg;
+  });
 }
 
 export function configStages(cfg: LoadedConfig, value: unknown): StageRef[] {

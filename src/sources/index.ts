@@ -10,7 +10,7 @@ import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { validateRecord } from '../contract/index.js';
-import { delimiterName, otherCandidate, sniffDelimiter, type Delimiter, type EncodingOption } from './dialect.js';
+import { delimiterName, otherCandidate, parseDelimiter, parseEncoding, sniffDelimiter, type Delimiter, type EncodingOption } from './dialect.js';
 import { CsvTokenizer } from './csv.js';
 import { FileSource, headerNames, headerOf, readHead, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
 import { recordLimit } from './limits.js';
@@ -164,7 +164,8 @@ function hintDelimiter(spec: FileSpec, head: { text: string; final: boolean }, c
   process.stderr.write(`recflow: warning: ${spec.name}: no record of the first lines has a kind and the header holds '${other === '\t' ? '\\t' : other}': it is probably ${delimiterName(other)}-separated; pass --delimiter ${flag}\n`);
 }
 
-export async function openSources(args: string[], opts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
+export async function openSources(args: string[], allOpts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
+  const opts = allOpts;
   const replay = await replayFor(args, ctx, opts.kind); // run --from-dlq: the dead-letter file is the input
   if (replay) return replay;
   const checkpoint = await checkpointFor(args, ctx); // run --checkpoint: files resume where the last run stopped
@@ -172,6 +173,7 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
   let stdinUsed = false;
   const origins = new Map<string, number>();
   for (const arg of args) {
+    const opts = { ...allOpts, ...sourceSettings.get(arg) }; // a config file's { path, delimiter, encoding }
     if (/^kafka:\/\//i.test(arg)) {
       sources.push(await (await import('./kafka.js')).createKafkaSource(arg, ctx));
       continue;
@@ -202,6 +204,24 @@ export async function openSources(args: string[], opts: SourceOptions, ctx: Comp
     }
   }
   return sources;
+}
+
+/** Per-source settings from a config file's `sources:` entries `{ path, delimiter, encoding }`, by source argument. */
+export const sourceSettings = new Map<string, Pick<SourceOptions, 'delimiter' | 'encoding'>>();
+
+/** The settings of one `sources:` entry (its keys besides `path`); `where` names it in messages. */
+export function sourceSettingsOf(entry: Record<string, unknown>, where: string): Pick<SourceOptions, 'delimiter' | 'encoding'> {
+  const out: Pick<SourceOptions, 'delimiter' | 'encoding'> = {};
+  for (const [k, v] of Object.entries(entry)) {
+    try {
+      if (k === 'delimiter') out.delimiter = parseDelimiter(String(v));
+      else if (k === 'encoding') out.encoding = parseEncoding(String(v));
+      else throw new Error('unknown key; a source takes path, delimiter and encoding.');
+    } catch (err) {
+      throw new RecflowError('config', `${where}: ${k}: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
 /** Warnings on stderr for sources that held bytes that are not valid UTF-8 (after the run, before the summary). */

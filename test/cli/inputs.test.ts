@@ -147,6 +147,24 @@ describe('delimiters', () => {
     expect(res.stderr).toContain('unknown_kind');
   });
 
+  it('config files: delimiter and encoding keys, and per source as { path, delimiter, encoding }', async () => {
+    const w1252 = file('cfg-semi.txt', Buffer.from(csvText(';'), 'latin1'));
+    const pipe = file('cfg-pipe.txt', csvText('|'));
+    file('global.yaml', `delimiter: semicolon\nencoding: windows-1252\nsources: [cfg-semi.txt]\n`);
+    const global = await runCli(['run', '--config', join(dir, 'global.yaml'), '-q']);
+    expect(global.code).toBe(0);
+    expect(global.stdout).toBe(reference);
+    file('each.yaml', `sources:\n  - path: cfg-pipe.txt\n    delimiter: pipe\n  - { path: cfg-semi.txt, delimiter: ';', encoding: windows-1252 }\n`);
+    const each = await runCli(['run', '--config', join(dir, 'each.yaml'), '-q']);
+    expect(each.code).toBe(0);
+    expect(each.stdout).toBe(reference + reference);
+    file('bad.yaml', `sources:\n  - { path: ${pipe}, delimiter: colon }\n`);
+    const bad = await runCli(['run', '--config', join(dir, 'bad.yaml')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/bad\.yaml: sources\[0\]: delimiter: expected/);
+    void w1252;
+  });
+
   it('a sniffed delimiter is said on stderr; a comma file says nothing', async () => {
     const semi = await runCli(['validate', file('semi.csv', csvText(';'))]);
     expect(semi.code).toBe(0);
