@@ -11,6 +11,7 @@ import { addKafkaClientOptions, parseKafkaOptions } from '../kafka/options.js';
 import { peek, type PeekedMessage, type StartAt } from '../kafka/peek.js';
 import type { Kind } from '../pipeline/types.js';
 import { intOption } from './common.js';
+import { log } from '../log.js';
 
 interface PeekOptions {
   partition?: number[];
@@ -47,7 +48,7 @@ export function peekCommand(): Command {
     if (topics.length !== 1) throw new RecflowError('usage', `peek reads one topic; '${address}' names ${topics.length}`);
     const kopts = parseKafkaOptions(opts);
     const start: StartAt = opts.fromTime !== undefined ? { at: 'time', ms: opts.fromTime } : parseOffset(opts.offset);
-    const kafka = createKafkaClient(brokers, kopts, { log: (m) => process.stderr.write(`recflow: ${m}\n`), debug: Boolean(opts.debug) });
+    const kafka = createKafkaClient(brokers, kopts, { log: (m) => log('info', m), debug: Boolean(opts.debug) });
     let stop = false;
     const onSignal = (): void => void (stop = true);
     process.on('SIGINT', onSignal);
@@ -64,7 +65,7 @@ export function peekCommand(): Command {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    process.stderr.write(`recflow peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed\n`);
+    log('info', `peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed`, { messages: n, topic: topics[0] }, `recflow peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed\n`);
   });
   return cmd;
 }

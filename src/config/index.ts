@@ -6,6 +6,7 @@ import type { Stage } from '../pipeline/types.js';
 import { planStages } from '../stages/plan.js';
 import { pipelineFingerprint } from './fingerprint.js';
 import { resolveRun } from './resolve.js';
+import { log } from '../log.js';
 
 export function addRunConfigOptions(cmd: Command): Command {
   return cmd
@@ -41,7 +42,7 @@ export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Comma
   const plan = await planStages(run.stageRefs, {
     validate: opts.validate !== false,
     dryRun: opts.dryRun === true, // user stage modules are parsed, not run
-    warn: (m) => process.stderr.write(`recflow: warning: ${m}\n`),
+    warn: (m) => log('warn', m),
   });
   if (opts.dryRun) {
     process.stdout.write(await (await import('./dry-run.js')).dryRun(cmd, run, plan));

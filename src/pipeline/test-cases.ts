@@ -13,6 +13,7 @@ import { openSources } from '../sources/index.js';
 import { planStages, type StageRef } from '../stages/plan.js';
 import { stageRefFromFlag } from '../stages/parse-spec.js';
 import type { Fields, Kind, Rec, Rejected, Stage } from './types.js';
+import { log } from '../log.js';
 
 const kindSchema = z.enum(['customer', 'inventory']);
 const stageSchema = z.union([z.string().min(1), z.object({ name: z.string().min(1), options: z.record(z.unknown()).optional() }).strict()]);
@@ -83,7 +84,7 @@ async function stagesFor(c: TestCase, file: string, where: string): Promise<Stag
         : { name: s.name, options: s.options ?? {}, where: `${where}.stages[${i}]`, baseDir: dir, inConfig: true },
     );
   }
-  const plan = await planStages(refs, { validate, dryRun: false, warn: (m) => process.stderr.write(`recflow: warning: ${m}\n`) });
+  const plan = await planStages(refs, { validate, dryRun: false, warn: (m) => log('warn', m) });
   return plan.stages;
 }
 
@@ -97,7 +98,7 @@ async function inputRecords(c: TestCase, file: string): Promise<{ records: Rec[]
     });
     return { records, rejected: [] };
   }
-  const ctx = { opts: {}, env: process.env, debug: false, log: (m: string) => process.stderr.write(`recflow: ${m}\n`) };
+  const ctx = { opts: {}, env: process.env, debug: false, log: (m: string) => log('info', m) };
   const out = { records: [] as Rec[], rejected: [] as Rejected[] };
   for (const source of await openSources([resolve(dirname(file), c.input_file!)], { kind: c.kind as Kind | undefined }, ctx)) {
     for await (const batch of source.batches()) {

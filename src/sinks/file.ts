@@ -11,6 +11,7 @@ import { isPlainName } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
 import { endOutput, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
 import type { ComponentContext } from './index.js';
+import { log } from '../log.js';
 
 /** Where the sink's records go: stdout, or one file per kind and per rotated set. */
 interface Output {
@@ -256,7 +257,7 @@ export class NdjsonSink implements Sink {
     for (const o of outs) {
       const temp = o.abandon();
       if (temp && o.records > 0) {
-        process.stderr.write(`recflow: warning: ${o.label} was not written (the run failed); its ${o.records} record(s) so far are in ${temp}, left for inspection\n`);
+        log('warn', `${o.label} was not written (the run failed); its ${o.records} record(s) so far are in ${temp}, left for inspection`);
       }
     }
   }
@@ -301,8 +302,8 @@ function stdoutOutput(encoder: RecordEncoder): Output {
 
 function fileOutput(target: string, gzip: boolean, encoder: RecordEncoder, append = false): Output {
   const f = new FileOut(target, gzip, append);
-  for (const t of f.leftovers) process.stderr.write(`recflow: removed ${t}, a temp file left by an earlier run that did not finish\n`);
-  if (f.cutBytes > 0) process.stderr.write(`recflow: warning: ${target} ended in a torn line (a run killed mid-write?); cut its last ${f.cutBytes} bytes before appending\n`);
+  for (const t of f.leftovers) log('info', `removed ${t}, a temp file left by an earlier run that did not finish`);
+  if (f.cutBytes > 0) log('warn', `${target} ended in a torn line (a run killed mid-write?); cut its last ${f.cutBytes} bytes before appending`);
   return {
     label: target,
     get failed() {

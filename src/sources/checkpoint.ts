@@ -16,6 +16,7 @@ import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeli
 import { CsvTokenizer } from './csv.js';
 import { FileSource, headerNames, readCsvHeader, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
 import { NdjsonTokenizer } from './ndjson.js';
+import { log } from '../log.js';
 
 /** Bytes hashed for the fingerprint (as Vector does: a rotated file has other first bytes). */
 const HEAD_BYTES = 1024;
@@ -56,7 +57,7 @@ export async function checkpointFor(args: string[], ctx: { opts: Record<string, 
   if (other !== undefined) {
     throw new RecflowError('usage', `--checkpoint applies to files only, not to ${other === '-' ? 'stdin' : 'a Kafka source (it resumes from its committed offsets)'}; drop --checkpoint or the source`);
   }
-  return Checkpoint.load(path, (m) => process.stderr.write(`recflow: warning: ${m}\n`));
+  return Checkpoint.load(path, (m) => log('warn', m));
 }
 
 /** The checkpoint of one run: loaded at start, rewritten after each ack. */
@@ -243,7 +244,7 @@ export class CheckpointFileSource implements Source {
       }
       this.leftOver = carry.length;
       if (carry.length > 0 && !this.stopped) {
-        process.stderr.write(`recflow: ${spec.name}: ${carry.length} bytes after the last line end are left for the next run (a line still being written)\n`);
+        log('info', `${spec.name}: ${carry.length} bytes after the last line end are left for the next run (a line still being written)`);
       }
     } finally {
       await fh.close();

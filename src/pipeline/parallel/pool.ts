@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { processPiece, type PieceResult, type PieceTask } from './piece.js';
+import { log } from '../../log.js';
 
 interface Pending {
   task: PieceTask;
@@ -146,7 +147,7 @@ export class PiecePool {
     }
     if (!this.broken) {
       const reason = why instanceof Error ? why.message : `exit code ${String(why)}`;
-      process.stderr.write(`recflow: warning: a worker thread stopped (${reason}); its pieces are done again on the main thread\n`);
+      log('warn', `a worker thread stopped (${reason}); its pieces are done again on the main thread`);
     }
     this.broken = true;
     const left = [...slot.queued.values()];

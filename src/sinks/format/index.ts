@@ -6,6 +6,7 @@ import { RecflowError } from '../../errors.js';
 import type { Fields, Kind } from '../../pipeline/types.js';
 import { DelimitedEncoder } from './csv.js';
 import { JsonArrayEncoder, NdjsonEncoder } from './json.js';
+import { log } from '../../log.js';
 
 export const OUTPUT_FORMATS = ['ndjson', 'csv', 'tsv', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -90,7 +91,7 @@ export function makeEncoder(
   format: OutputFormat,
   kind: string | undefined,
   label: string,
-  warn: (message: string) => void = (m) => process.stderr.write(`recflow: warning: ${m}\n`),
+  warn: (message: string) => void = (m) => log('warn', m),
 ): RecordEncoder {
   switch (format) {
     case 'ndjson':
