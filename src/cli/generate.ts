@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { RecflowError, usageError } from '../errors.js';
 import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
 import type { Kind } from '../pipeline/types.js';
+import { log } from '../log.js';
 
 interface GenerateFlags {
   count?: string;
@@ -139,7 +140,7 @@ export function generateCommand(): Command {
       } finally {
         stop.dispose();
       }
-      if (!quiet) process.stderr.write(summary(result, out));
+      if (!quiet) log('info', 'summary', { ...result }, summary(result, out));
       const sig = stop.received();
       if (sig) throw new RecflowError('interrupted', `generate: interrupted by ${sig} after ${result.records} records (output flushed)`, { signal: sig });
     });

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { RecflowError } from '../errors.js';
 import { startServer, type ServeOptions } from '../serve/server.js';
 import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
+import { log } from '../log.js';
 
 const usage = (message: string): RecflowError => new RecflowError('usage', message);
 
@@ -98,7 +99,7 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
     if (err.path) throw new RecflowError('config', `cannot open ${err.path} (${err.code}): check --out and --keys-file`);
     throw err;
   });
-  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  const say = (line: string): void => log('info', line, undefined, `${line}\n`);
   const faults = [
     opts.failRate && `503 ${opts.failRate}`,
     opts.throttleRate && `429 ${opts.throttleRate}`,
