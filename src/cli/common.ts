@@ -55,7 +55,7 @@ export function paintFor(stream: NodeJS.WriteStream): Paint {
 export function addPipelineOptions(cmd: Command): Command {
   return cmd
     .option('--format <format>', "input format for stdin or unknown extensions: 'csv', 'tsv' or 'ndjson' (default: by extension, else sniffed)", (v) => {
-      if (v !== 'csv' && v !== 'ndjson' && v !== 'tsv') throw new InvalidArgumentError("expected 'csv', 'tsv' or 'ndjson'.");
+      if (v !== 'csv' && v !== 'ndjson' && v !== 'tsv') throw new InvalidArgumentError("expected 'csv' or 'ndjson' (or 'tsv': CSV with tabs).");
       return v;
     })
     .option('--delimiter <char>', "CSV cell delimiter: ',', ';', '\\t' or '|' (or comma, semicolon, tab, pipe); default: sniffed from the header line (.tsv/.tab: tab)", parseDelimiter)
