@@ -10,6 +10,7 @@ import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { validateRecord } from '../contract/index.js';
+import { log } from '../log.js';
 import { delimiterName, otherCandidate, parseDelimiter, parseEncoding, sniffDelimiter, type Delimiter, type EncodingOption } from './dialect.js';
 import { CsvTokenizer } from './csv.js';
 import { FileSource, headerNames, headerOf, readHead, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
@@ -134,7 +135,7 @@ async function checkHeader(spec: FileSpec, ctx: ComponentContext): Promise<void>
     if (sniffed !== null && sniffed !== ',') {
       spec.delimiter = sniffed;
       spec.sniffed = true;
-      ctx.log(`${spec.name}: reading as ${delimiterName(sniffed)}-separated (sniffed from the header; --delimiter sets it)`);
+      if (!ctx.opts.quiet) log('info', `${spec.name}: reading as ${delimiterName(sniffed)}-separated (sniffed from the header; --delimiter sets it)`);
     } else if (sniffed === null) hintDelimiter(spec, head, ctx);
   }
   const cells = headerOf(head, spec.delimiter);
@@ -161,7 +162,7 @@ function hintDelimiter(spec: FileSpec, head: { text: string; final: boolean }, c
   const make = rowMaker(names);
   if (rows.slice(1).some((r) => validateRecord(make(r), undefined).kind !== null)) return;
   const flag = other === '\t' ? 'tab' : other === ';' ? "';'" : "'|'";
-  process.stderr.write(`recflow: warning: ${spec.name}: no record of the first lines has a kind and the header holds '${other === '\t' ? '\\t' : other}': it is probably ${delimiterName(other)}-separated; pass --delimiter ${flag}\n`);
+  log('warn', `${spec.name}: no record of the first lines has a kind and the header holds '${other === '\t' ? '\\t' : other}': it is probably ${delimiterName(other)}-separated; pass --delimiter ${flag}`);
 }
 
 export async function openSources(args: string[], allOpts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
@@ -228,6 +229,6 @@ export function sourceSettingsOf(entry: Record<string, unknown>, where: string):
 export function warnEncodings(sources: readonly Source[]): void {
   for (const s of sources) {
     const w = s instanceof FileSource ? s.encodingWarning() : null;
-    if (w !== null) process.stderr.write(`recflow: warning: ${w}\n`);
+    if (w !== null) log('warn', w, { source: s.name, ...(s as FileSource).stats() });
   }
 }

@@ -58,9 +58,11 @@ describe.each(Object.entries(RUNNERS))('%s runner', (_name, env) => {
     expect(given.stderr).not.toContain('warning');
     expect(given.code).toBe(0);
     expect(given.stdout).toBe(reference);
-    const sniffed = await runCli(['run', p, '--encoding', 'latin1', '--summary-json', join(dir, `s-${_name}.json`)], { env });
+    const sniffed = await runCli(['run', p, '--encoding', 'latin1', '--summary-json', join(dir, `s-${_name}.json`)], { env: { ...env, RECFLOW_EXPLAIN: '1' } });
     expect(sniffed.code).toBe(0);
     expect(sniffed.stdout).toBe(reference);
+    // Windows-1252 input takes the fast path too (no fallback to one thread)
+    expect(sniffed.stderr).toContain(_name === 'parallel' ? 'parallel runner' : 'sequential runner');
     expect(sniffed.stderr).toContain('reading as semicolon-separated');
     const summary = JSON.parse(readFileSync(join(dir, `s-${_name}.json`), 'utf8'));
     expect(summary.sources[0]).toMatchObject({ delimiter: 'semicolon', encoding: 'latin1' });
@@ -84,12 +86,15 @@ describe.each(Object.entries(RUNNERS))('%s runner', (_name, env) => {
     expect(res.code).toBe(0);
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
     expect(summary.sources[0].invalid_utf8).toEqual({ records: 4, first: [2, 3, 4, 6].map((l) => `${p}:${l}`) });
+    const json = await runCli(['validate', p, '--log-format', 'json'], { env });
+    const rows = json.stderr.trim().split('\n').map((l) => JSON.parse(l) as { level: string; message: string });
+    expect(rows.find((r) => r.level === 'warn')?.message).toContain('--encoding windows-1252');
     const dlq = join(dir, `dlq-${_name}.ndjson`);
     const strict = await runCli(['run', p, '--strict-encoding', '--dlq', dlq, '-q'], { env });
     expect(strict.code).toBe(0);
     expect(strict.stdout).toBe('');
-    const rows = ndjsonLines(readFileSync(dlq, 'utf8')) as { line: number; errors: { code: string }[] }[];
-    expect(rows.map((r) => [r.line, r.errors[0]!.code])).toEqual([2, 3, 4, 6].map((l) => [l, 'invalid_encoding']));
+    const dead = ndjsonLines(readFileSync(dlq, 'utf8')) as { line: number; errors: { code: string }[] }[];
+    expect(dead.map((r) => [r.line, r.errors[0]!.code])).toEqual([2, 3, 4, 6].map((l) => [l, 'invalid_encoding']));
   });
 
   it('a valid U+FFFD in UTF-8 input is not counted as a bad byte', async () => {
