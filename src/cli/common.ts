@@ -8,7 +8,7 @@ import { RecflowError } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
 import { Progress } from '../pipeline/progress.js';
 import { makeRunner, type PlanRunner } from '../pipeline/parallel/index.js';
-import { latencyObserver, startMetrics } from '../pipeline/metrics.js';
+import type { MetricsServer } from '../pipeline/metrics.js';
 import { verdictFor } from '../pipeline/verdict.js';
 import { log } from '../log.js';
 import { VERSION } from '../version.js';
@@ -207,8 +207,10 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   stats.totalBytes = sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
   const collector = new ReportCollector(opts.reportMax ?? 1000, sources.map((s) => s.name));
   if (reports.length > 0) stats.onRejected = (rows) => collector.add(rows);
-  const end = (outcome: RunOutcome, sink: Sink | null): number => finish(x, { stats, sources, sink, reports, collector, readerLeft: readerLeft.left }, outcome);
-  const latency = opts.metrics ? latencyObserver() : undefined;
+  const end = (outcome: RunOutcome, sink: Sink | null): Promise<number> => finish(x, { stats, sources, sink, reports, collector, readerLeft: readerLeft.left }, outcome);
+  // prom-client loads only with --metrics
+  const metricsModule = opts.metrics ? await import('../pipeline/metrics.js') : undefined;
+  const latency = metricsModule?.latencyObserver();
   let sink: Sink | null;
   try {
     sink = await x.makeSink({ ...ctx, outputs: plan, ...(latency ? { observeLatency: latency.observe } : {}) });
@@ -219,7 +221,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     return end({ failure: err }, null);
   }
   const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
-  const metrics = opts.metrics ? await startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
+  const metrics: MetricsServer | undefined = metricsModule && opts.metrics ? await metricsModule.startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
   const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
   const progress = new Progress(stats, {
@@ -258,7 +260,7 @@ interface Finished {
 }
 
 /** The verdict, the summary (stderr and --summary-json) and the reports: on every exit path that has a run. */
-function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
+async function finish(x: Execution, f: Finished, outcome: RunOutcome): Promise<number> {
   const { opts } = x;
   const { stats, sources, sink, reports, collector } = f;
   warnEncodings(sources);
@@ -279,7 +281,7 @@ function finish(x: Execution, f: Finished, outcome: RunOutcome): number {
   const json = JSON.stringify(summary, null, 2) + '\n';
   if (opts.summaryJson === '-') process.stdout.write(json);
   else if (opts.summaryJson) writeFileSync(opts.summaryJson, opts.summaryJson.toLowerCase().endsWith('.gz') ? gzipSync(json) : json);
-  writeReports(reports, { collector, command: x.command, version: VERSION, summaryText: text, summaryJson: json, annotations: opts.annotations ?? 10, env: process.env });
+  await writeReports(reports, { collector, command: x.command, version: VERSION, summaryText: text, summaryJson: json, annotations: opts.annotations ?? 10, env: process.env });
   return verdict.exitCode;
 }
 

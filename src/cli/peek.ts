@@ -2,13 +2,11 @@
 // commits nothing (kcat -C's job), optionally with each message checked by the contract.
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
-import ndjson from 'ndjson';
 import { checkRecord } from '../contract/index.js';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
-import { createKafkaClient, describeKafkaError } from '../kafka/client.js';
 import { addKafkaClientOptions, parseKafkaOptions } from '../kafka/options.js';
-import { peek, type PeekedMessage, type StartAt } from '../kafka/peek.js';
+import type { PeekedMessage, StartAt } from '../kafka/peek.js';
 import type { Kind } from '../pipeline/types.js';
 import { intOption } from './common.js';
 import { log } from '../log.js';
@@ -48,12 +46,16 @@ export function peekCommand(): Command {
     if (topics.length !== 1) throw new RecflowError('usage', `peek reads one topic; '${address}' names ${topics.length}`);
     const kopts = parseKafkaOptions(opts);
     const start: StartAt = opts.fromTime !== undefined ? { at: 'time', ms: opts.fromTime } : parseOffset(opts.offset);
+    // kafkajs and ndjson load only when peek runs: every other command starts without them
+    const { createKafkaClient, describeKafkaError } = await import('../kafka/client.js');
+    const { peek } = await import('../kafka/peek.js');
+    const ndjson = (await import('ndjson')).default;
     const kafka = createKafkaClient(brokers, kopts, { log: (m) => log('info', m), debug: Boolean(opts.debug) });
     let stop = false;
     const onSignal = (): void => void (stop = true);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    const print = printer(opts);
+    const print = printer(opts, ndjson);
     let n = 0;
     try {
       n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, print.each, () => stop);
@@ -89,7 +91,7 @@ function parseOffset(v: string): StartAt {
  * through the ndjson package's serializer — off the hot path, where its cycle-safe
  * stringify costs nothing that matters (see docs/decisions.md).
  */
-function printer(opts: PeekOptions): { each: (m: PeekedMessage) => void; end: () => Promise<void> } {
+function printer(opts: PeekOptions, ndjson: typeof import('ndjson')): { each: (m: PeekedMessage) => void; end: () => Promise<void> } {
   const meta = opts.show === 'meta';
   if (!meta && !opts.validate) {
     return { each: (m) => void process.stdout.write((m.value === null ? '' : m.value.toString('utf8')) + '\n'), end: async () => {} };

@@ -2,12 +2,11 @@
 // for each failure; exit 0 when all pass, 1 when any fails, 2 for a bad test file.
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import junitModule, { type Builder } from 'junit-report-builder';
+import type { Builder } from 'junit-report-builder';
 import { RecflowError } from '../errors.js';
-import { runTestFiles, type CaseResult } from '../pipeline/test-cases.js';
+import type { CaseResult } from '../pipeline/test-cases.js';
 import { paintFor } from './common.js';
 
-const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as Builder;
 
 export function testCommand(): Command {
   return new Command('test')
@@ -16,6 +15,8 @@ export function testCommand(): Command {
     .option('--report <format:file>', "also write the results as JUnit XML: 'junit:results.xml'")
     .action(async (files: string[], opts: { report?: string }) => {
       const junitFile = parseReport(opts.report);
+      // loaded when the command runs (YAML, zod, the stages): other commands start without them
+      const { runTestFiles } = await import('../pipeline/test-cases.js');
       const results = await runTestFiles(files);
       const paint = paintFor(process.stdout);
       for (const r of results) {
@@ -24,7 +25,7 @@ export function testCommand(): Command {
       }
       const failed = results.filter((r) => !r.passed).length;
       process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
-      if (junitFile) writeFileSync(junitFile, junitReport(results));
+      if (junitFile) writeFileSync(junitFile, junitReport(results, await junitBuilder()));
       process.exitCode = failed > 0 ? 1 : 0;
     });
 }
@@ -36,7 +37,13 @@ function parseReport(text: string | undefined): string | undefined {
   return m[1];
 }
 
-function junitReport(results: CaseResult[]): string {
+async function junitBuilder(): Promise<Builder> {
+  const m = await import('junit-report-builder');
+  // a CommonJS package whose typings say `export default`
+  return ((m.default as unknown as { default?: Builder }).default ?? m.default) as Builder;
+}
+
+function junitReport(results: CaseResult[], junit: Builder): string {
   const b = junit.newBuilder();
   const byFile = new Map<string, CaseResult[]>();
   for (const r of results) (byFile.get(r.file) ?? byFile.set(r.file, []).get(r.file)!).push(r);

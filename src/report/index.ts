@@ -3,7 +3,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { RecflowError } from '../errors.js';
 import { ReportCollector } from './collect.js';
-import { githubCommands, githubStepSummary, junitXml, sarifLog } from './formats.js';
 
 export type ReportFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif';
 const FORMATS: readonly ReportFormat[] = ['text', 'json', 'github', 'junit', 'sarif'];
@@ -61,30 +60,32 @@ export interface ReportInputs {
   env: NodeJS.ProcessEnv;
 }
 
-export function writeReports(specs: ReportSpec[], x: ReportInputs): void {
+export async function writeReports(specs: ReportSpec[], x: ReportInputs): Promise<void> {
+  if (specs.length === 0) return;
+  const formats = await import('./formats.js'); // junit-report-builder loads only when a report is asked for
   const jsonFile = specs.find((s) => s.format === 'json' && s.file)?.file;
   for (const spec of specs) {
     if (spec.format === 'text' && !spec.file) continue; // the summary on stderr is that report
-    const body = render(spec, x, jsonFile);
+    const body = render(formats, spec, x, jsonFile);
     if (spec.file) writeFileSync(spec.file, body);
     else if (spec.format === 'text') process.stderr.write(body);
     else process.stdout.write(body);
-    if (spec.format === 'github' && x.env.GITHUB_STEP_SUMMARY) appendFileSync(x.env.GITHUB_STEP_SUMMARY, githubStepSummary(x.collector, `recflow ${x.command}`));
+    if (spec.format === 'github' && x.env.GITHUB_STEP_SUMMARY) appendFileSync(x.env.GITHUB_STEP_SUMMARY, formats.githubStepSummary(x.collector, `recflow ${x.command}`));
   }
 }
 
-function render(spec: ReportSpec, x: ReportInputs, jsonFile: string | undefined): string {
+function render(f: typeof import('./formats.js'), spec: ReportSpec, x: ReportInputs, jsonFile: string | undefined): string {
   switch (spec.format) {
     case 'text':
       return x.summaryText;
     case 'json':
       return x.summaryJson;
     case 'github':
-      return githubCommands(x.collector, x.annotations, jsonFile);
+      return f.githubCommands(x.collector, x.annotations, jsonFile);
     case 'junit':
-      return junitXml(x.collector, x.command);
+      return f.junitXml(x.collector, x.command);
     case 'sarif':
-      return JSON.stringify(sarifLog(x.collector, x.version), null, 2) + '\n';
+      return JSON.stringify(f.sarifLog(x.collector, x.version), null, 2) + '\n';
   }
 }
 
