@@ -98,6 +98,43 @@ export function invalidUtf8(bytes: Buffer, cutStart: boolean, cutEnd: boolean): 
   return !isUtf8(bytes.subarray(from, to));
 }
 
+/**
+ * Finds bytes that are not UTF-8 in a stream of chunks, exactly: a sequence cut by a
+ * chunk end is checked whole with the next chunk (its start is carried over).
+ */
+export class Utf8Checker {
+  private carry: Buffer | null = null;
+
+  /** True when this chunk (with what was carried into it) holds bytes that are not UTF-8. */
+  write(chunk: Buffer): boolean {
+    const bytes = this.carry === null ? chunk : Buffer.concat([this.carry, chunk]);
+    const to = unfinishedFrom(bytes);
+    this.carry = to < bytes.length ? Buffer.from(bytes.subarray(to)) : null;
+    return !isUtf8(to === bytes.length ? bytes : bytes.subarray(0, to));
+  }
+
+  /** True when the input ended inside a sequence. */
+  end(): boolean {
+    const bad = this.carry !== null;
+    this.carry = null;
+    return bad;
+  }
+}
+
+/** Where a multi-byte sequence that may go on in the next chunk starts (the length when none). */
+function unfinishedFrom(bytes: Buffer): number {
+  const len = bytes.length;
+  for (let k = 1; k <= 3 && k <= len; k++) {
+    const b = bytes[len - k]!;
+    if ((b & 0x80) === 0) return len; // ASCII: nothing open
+    if ((b & 0xc0) === 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > k ? len - k : len; // its sequence is complete when k bytes are enough
+    }
+  }
+  return len;
+}
+
 /** Whether a record's value holds U+FFFD anywhere (a string, or inside objects and arrays). */
 export function holdsReplacement(v: unknown): boolean {
   if (typeof v === 'string') return v.includes('\uFFFD');

@@ -8,7 +8,7 @@ import { normalizeHeader } from '../contract/index.js';
 import { RecflowError } from '../errors.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
-import { delimiterName, encodingFromBom, holdsReplacement, invalidUtf8, sniffDelimiter, Transcoder, type Delimiter, type Encoding, type EncodingOption } from './dialect.js';
+import { delimiterName, encodingFromBom, holdsReplacement, sniffDelimiter, Transcoder, Utf8Checker, type Delimiter, type Encoding, type EncodingOption } from './dialect.js';
 import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
 
@@ -283,18 +283,18 @@ export class FileSource implements Source {
    */
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
     const capper = new LineCapper(this.maxRecordBytes + 1);
-    let first = true;
+    const checker = new Utf8Checker();
     for await (const bytes of utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal)) {
       // bytes that are not UTF-8 (only UTF-8 input is not decoded on the way): from
       // here records are checked for U+FFFD
-      if (!this.suspect && this.chosen.encoding === 'utf-8' && invalidUtf8(bytes, !first, true)) {
+      if (!this.suspect && this.chosen.encoding === 'utf-8' && checker.write(bytes)) {
         this.suspect = true;
         this.probe = cp1252Plausible(bytes);
       }
-      first = false;
       for (const part of capper.take(bytes)) yield { bytes: part, bytesRead: this.counter.bytes };
       if (this.stopped) return;
     }
+    if (!this.suspect && checker.end()) this.suspect = true; // the input ends inside a sequence
   }
 
   /** True once stop() was called. */

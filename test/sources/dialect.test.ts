@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDelimiter, parseEncoding, sniffDelimiter, type Delimiter } from '../../src/sources/dialect.js';
+import { parseDelimiter, parseEncoding, sniffDelimiter, Utf8Checker, type Delimiter } from '../../src/sources/dialect.js';
 import { FileSource, type FileSpec } from '../../src/sources/file.js';
 import { ndjsonLines, runCli, tempDir } from '../support/cli.js';
 
@@ -109,6 +109,42 @@ describe('the sniffer', () => {
     expect(sniffDelimiter('a;b;c\n1;2\n3;4;5;6\n')).toBeNull();
     expect(sniffDelimiter('customer_id\nC1\n')).toBeNull();
     expect(sniffDelimiter('a;b,c;d\n1;2,3;4\n')).toBe(';'); // most cells wins
+  });
+});
+
+describe('Utf8Checker: bytes that are not UTF-8, wherever the chunks are cut', () => {
+  const feed = (bytes: Buffer, cuts: number[]): boolean => {
+    const c = new Utf8Checker();
+    let bad = false;
+    let from = 0;
+    for (const at of [...new Set(cuts.map((x) => x % (bytes.length + 1)))].sort((x, y) => x - y)) {
+      bad = c.write(bytes.subarray(from, at)) || bad;
+      from = at;
+    }
+    bad = c.write(bytes.subarray(from)) || bad;
+    return c.end() || bad;
+  };
+  const text = fc.array(fc.constantFrom('a', 'é', '中', '😀', '\n', '\uFFFD'), { maxLength: 30 }).map((a) => a.join(''));
+
+  it('valid UTF-8 (a U+FFFD in it too) is never reported', () => {
+    fc.assert(fc.property(text, fc.array(fc.nat(), { maxLength: 8 }), (t, cuts) => {
+      expect(feed(Buffer.from(t), cuts)).toBe(false);
+    }), { numRuns: 500 });
+  });
+
+  it('a stray byte, a lone continuation byte or a sequence cut by the end of input is reported', () => {
+    fc.assert(
+      fc.property(text, fc.constantFrom([0xff], [0x80], [0xc3], [0xe4, 0xb8], [0xf6]), fc.nat(), fc.array(fc.nat(), { maxLength: 8 }), (t, badBytes, pos, cuts) => {
+        const b = Buffer.from(t);
+        // put it between two characters (a cut inside one would be invalid anyway)
+        const starts = [0, ...[...b.keys()].filter((i) => (b[i]! & 0xc0) !== 0x80), b.length];
+        const at = starts[pos % starts.length]!;
+        const bytes = Buffer.concat([b.subarray(0, at), Buffer.from(badBytes), Buffer.from('x'), b.subarray(at)]);
+        expect(feed(bytes, cuts)).toBe(true);
+        expect(feed(Buffer.concat([b, Buffer.from([0xe4, 0xb8])]), cuts)).toBe(true); // ends inside a sequence
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
