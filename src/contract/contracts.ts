@@ -2,14 +2,15 @@
 // start, compile their kinds and check --kind against every known kind, all before
 // anything is read or written (a bad file is a config error: exit 2).
 import { RecflowError } from '../errors.js';
-import { loadContractFile } from './contract-file.js';
 import { compileKind, declaredKind, knownKinds, registerKinds } from './declared.js';
 
 /** Load and register the kinds of these contract files; then check the --kind value, if any. */
-export function useContracts(files: readonly string[] | undefined, kindHint: string | undefined): void {
+export async function useContracts(files: readonly string[] | undefined, kindHint: string | undefined): Promise<void> {
   const seen = new Map<string, string>();
+  // the YAML parser and zod load only when a contract file is given: a plain run starts without them
+  const { loadContractFile } = files?.length ? await import('./contract-file.js') : { loadContractFile: undefined };
   for (const file of files ?? []) {
-    const kinds = loadContractFile(file);
+    const kinds = loadContractFile!(file);
     for (const k of kinds) {
       const before = seen.get(k.name) ?? declaredKind(k.name)?.decl.file;
       if (before !== undefined) {

@@ -220,8 +220,8 @@ describe('detection with declared kinds', () => {
     writeFileSync(p, text);
     return p;
   };
-  it('--kind, then the kind field, then declared detect rules, then built-in sniffing', () => {
-    useContracts([write('o.yaml', 'kinds:\n  order:\n    detect: { has: order_id }\n    key: order_id\n    fields:\n      order_id: { type: id }\n')], undefined);
+  it('--kind, then the kind field, then declared detect rules, then built-in sniffing', async () => {
+    await useContracts([write('o.yaml', 'kinds:\n  order:\n    detect: { has: order_id }\n    key: order_id\n    fields:\n      order_id: { type: id }\n')], undefined);
     expect(detectKind({ order_id: 'O1', customer_id: 'C1' })).toBe('order'); // declared rules before sniffing
     expect(detectKind({ order_id: 'O1', kind: 'customer' })).toBe('customer');
     expect(detectKind({ customer_id: 'C1', kind: ' Order ' })).toBe('order');
@@ -239,10 +239,10 @@ describe('detection with declared kinds', () => {
     expect(detectKind({ order_id: 'O1', customer_id: 'C1' })).toBe('customer');
     expect(checkRecord({ kind: 'order' }).errors[0]!.message).toBe('kind "order" is not a known record kind: expected "customer" or "inventory"');
   });
-  it('--kind must name a known kind; a kind declared twice is refused', () => {
+  it('--kind must name a known kind; a kind declared twice is refused', async () => {
     const f = write('k.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: string }\n');
-    expect(() => useContracts(undefined, 'order')).toThrow(/--kind 'order': not a known kind; expected one of 'customer', 'inventory' \(other kinds need --contract FILE\)/);
-    expect(() => useContracts([f, f], undefined)).toThrow(/kinds\.order: kind "order" is already declared in .*k\.yaml/);
+    await expect(useContracts(undefined, 'order')).rejects.toThrow(/--kind 'order': not a known kind; expected one of 'customer', 'inventory' \(other kinds need --contract FILE\)/);
+    await expect(useContracts([f, f], undefined)).rejects.toThrow(/kinds\.order: kind "order" is already declared in .*k\.yaml/);
   });
 });
 
