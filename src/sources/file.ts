@@ -104,20 +104,27 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
  */
 function untilStopped(iter: AsyncIterator<Buffer>, raw: Readable, stop?: AbortSignal): AsyncIterator<Buffer> {
   if (!stop) return iter;
-  const stopped = new Promise<IteratorResult<Buffer>>((resolve) => {
-    const end = (): void => {
-      if (raw === process.stdin) process.stdin.destroy();
-      resolve({ done: true, value: undefined });
-    };
-    if (stop.aborted) end();
-    else stop.addEventListener('abort', end, { once: true });
-  });
+  if (raw === process.stdin) stop.addEventListener('abort', () => process.stdin.destroy(), { once: true });
+  // one listener per read, removed when the read settles: racing every read against one
+  // long-lived promise would keep every chunk read reachable from it (memory grew with the input)
   return {
-    next: () => {
-      const read = iter.next();
-      read.catch(() => {}); // a read cut by the stop fails with a premature close: nobody waits for it
-      return Promise.race([read, stopped]);
-    },
+    next: () =>
+      new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+        if (stop.aborted) return resolve({ done: true, value: undefined });
+        const onAbort = (): void => resolve({ done: true, value: undefined });
+        stop.addEventListener('abort', onAbort, { once: true });
+        iter.next().then(
+          (r) => {
+            stop.removeEventListener('abort', onAbort);
+            resolve(r);
+          },
+          (err: unknown) => {
+            stop.removeEventListener('abort', onAbort);
+            if (stop.aborted) resolve({ done: true, value: undefined }); // a read cut by the stop (premature close)
+            else reject(err);
+          },
+        );
+      }),
   };
 }
 

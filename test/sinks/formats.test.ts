@@ -222,12 +222,12 @@ describe('recflow run --to <file> in each format', () => {
     ['out-{kind}.tsv', '\t', []],
     ['out.txt', ',', ['--output-format', 'csv', '--kind', 'customer']],
   ] as const)('%s: read back with csv-parse, equal to the NDJSON output', async (name, delimiter, args) => {
-    const res = await recflow(['run', at('tricky.csv'), '--to', at(name), '--dlq', at(`${name}.dlq`), ...args]);
+    const res = await recflow(['run', at('tricky.csv'), '--to', at(name), '--dlq', at(`${name.replace("{kind}", "all")}.dlq`), ...args]);
     expect(res.code, res.stderr).toBe(0);
     const { header, rows } = readDelimited(at(name.replace('{kind}', 'customer')), delimiter);
     expect(header).toEqual([...CUSTOMER, 'note']);
     expect(rows).toEqual(asRows(expected, header));
-    expect(ndjsonLines(read(at(`${name}.dlq`)))).toHaveLength(1); // C4 is rejected, not in the output
+    expect(ndjsonLines(read(at(`${name.replace("{kind}", "all")}.dlq`)))).toHaveLength(1); // C4 is rejected, not in the output
   });
 
   it.each([['out.json'], ['out.json.gz']])('%s: one JSON array equal to the NDJSON records', async (name) => {
