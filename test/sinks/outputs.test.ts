@@ -309,7 +309,9 @@ describe('planOutputs: folders, --no-clobber, paths', () => {
     expect(err.message).toContain(whyOf(d));
   });
 
-  it.runIf(process.getuid?.() !== 0)('a folder that is not writable is exit 2, naming it', () => {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) console.log('skipping "a folder that is not writable": root may write any folder (the folder-under-a-file cases above cover the refusal)');
+  it.skipIf(asRoot)('a folder that is not writable is exit 2, naming it', () => {
     const d = fresh();
     mkdirSync(join(d, 'ro'));
     chmodSync(join(d, 'ro'), 0o555);
