@@ -14,7 +14,7 @@ import { RecflowError } from '../errors.js';
 import { mayAckLate } from '../pipeline/acks.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
-import { FileSource, headerNames, readCsvHeader, rowMaker, sniffFormat, type FileSpec, type Format } from './file.js';
+import { csvRecords, FileSource, readCsvHeader, sniffFormat, type FileSpec, type Format } from './file.js';
 import { NdjsonTokenizer } from './ndjson.js';
 import { log } from '../log.js';
 
@@ -298,27 +298,12 @@ export class CheckpointFileSource implements Source {
   /** From the top the first row is the header; resumed, the header is read from the top first. */
   private async csvTokenizer(add: (v: Fields, line: number) => void, bad: (line: number, raw: string, reason: string, code?: 'parse_error' | 'too_long') => void, limits: { maxRecordBytes: number }): Promise<CsvTokenizer> {
     const { spec, start } = this;
-    let make: ((cells: string[]) => Fields) | null = null;
-    const csv: CsvTokenizer = new CsvTokenizer({
-      row(cells, line) {
-        if (make === null) {
-          const header = headerNames(cells, spec.name);
-          csv.maxCells = header.length;
-          make = rowMaker(header);
-          return;
-        }
-        add(make(cells), line);
-      },
-      bad,
-    }, { ...limits, delimiter: (spec as { delimiter?: string }).delimiter } as ConstructorParameters<typeof CsvTokenizer>[1]);
+    const csv = csvRecords(spec.name, add, bad, { ...limits, delimiter: (spec as { delimiter?: string }).delimiter } as ConstructorParameters<typeof CsvTokenizer>[1]);
     if (start.offset > 0) {
-      const cells = await readCsvHeader(spec);
-      const header = headerNames(cells ?? [], spec.name);
-      csv.maxCells = header.length;
-      make = rowMaker(header);
-      csv.resume(start.line);
+      csv.useHeader((await readCsvHeader(spec)) ?? []);
+      csv.tokenizer.resume(start.line);
     }
-    return csv;
+    return csv.tokenizer;
   }
 }
 

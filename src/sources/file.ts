@@ -223,6 +223,36 @@ export function rowMaker(header: readonly string[]): (cells: string[]) => Fields
   }
 }
 
+/**
+ * A CSV tokenizer whose first row is the header (names checked, cell count bounded) and
+ * whose other rows become records for `add`; `useHeader` sets the header read elsewhere
+ * (a resumed read: the header is at the top of the file, not in the bytes read).
+ */
+export function csvRecords(
+  name: string,
+  add: (v: Fields, line: number) => void,
+  bad: ConstructorParameters<typeof CsvTokenizer>[0]['bad'],
+  options: ConstructorParameters<typeof CsvTokenizer>[1],
+): { tokenizer: CsvTokenizer; useHeader: (cells: string[]) => void } {
+  let make: ((cells: string[]) => Fields) | null = null;
+  const useHeader = (cells: string[]): void => {
+    const header = headerNames(cells, name);
+    tokenizer.maxCells = header.length;
+    make = rowMaker(header);
+  };
+  const tokenizer: CsvTokenizer = new CsvTokenizer(
+    {
+      row(cells, line) {
+        if (make === null) useHeader(cells);
+        else add(make(cells), line);
+      },
+      bad,
+    },
+    options,
+  );
+  return { tokenizer, useHeader };
+}
+
 /** One chunk of the input as decoded text (invalid UTF-8 as U+FFFD). */
 export interface TextChunk {
   text: string;
@@ -373,22 +403,9 @@ export class FileSource implements Source {
     let head = '';
     const makeTokenizer = (f: Format): CsvTokenizer | NdjsonTokenizer => {
       if (f === 'ndjson') return new NdjsonTokenizer({ row: add, bad }, limits);
-      let make: ((cells: string[]) => Fields) | null = null;
       const delimiter = spec.delimiter ?? (spec.format === undefined ? sniffDelimiter(head) ?? undefined : undefined);
       if (delimiter !== undefined && spec.delimiter === undefined) spec.delimiter = delimiter;
-      const csv: CsvTokenizer = new CsvTokenizer({
-        row(cells, line) {
-          if (make === null) {
-            const header = headerNames(cells, spec.name);
-            csv.maxCells = header.length;
-            make = rowMaker(header);
-            return;
-          }
-          add(make(cells), line);
-        },
-        bad,
-      }, { ...limits, delimiter });
-      return csv;
+      return csvRecords(spec.name, add, bad, { ...limits, delimiter }).tokenizer;
     };
     for await (const chunk of this.texts()) {
       if (tokenizer === undefined) {
