@@ -127,7 +127,7 @@ export function contextFor(opts: Record<string, unknown>): ComponentContext {
     env: process.env,
     debug: Boolean(opts.debug),
     log: (m) => {
-      if (!quiet) process.stderr.write(`recflow: ${m}\n`);
+      if (!quiet) log('info', m);
     },
   };
 }
@@ -235,7 +235,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   let outcome;
   const guard = exitGuard(() => {
     // the event loop emptied while the run still waited: a promise nothing will settle
-    process.stderr.write('recflow: internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.\n');
+    log('error', 'internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.');
     process.exitCode = 3;
   });
   try {

@@ -68,7 +68,6 @@ export async function writeReports(specs: ReportSpec[], x: ReportInputs): Promis
     if (spec.format === 'text' && !spec.file) continue; // the summary on stderr is that report
     const body = render(formats, spec, x, jsonFile);
     if (spec.file) writeFileSync(spec.file, body);
-    else if (spec.format === 'text') process.stderr.write(body);
     else process.stdout.write(body);
     if (spec.format === 'github' && x.env.GITHUB_STEP_SUMMARY) appendFileSync(x.env.GITHUB_STEP_SUMMARY, formats.githubStepSummary(x.collector, `recflow ${x.command}`));
   }

@@ -18,6 +18,7 @@ import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
 import { textOutOf, type TextOut } from './output.js';
 import { ParallelRunner } from './runner.js';
+import { log } from '../../log.js';
 
 export interface PlanRunner {
   run(): Promise<RunOutcome>;
@@ -39,11 +40,7 @@ const PIECE_CHARS = 64 * 1024;
 export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env): PlanRunner {
   const choice = parallelChoice(plan, env);
   if (env.RECFLOW_EXPLAIN) {
-    process.stderr.write(
-      typeof choice === 'string'
-        ? `recflow: sequential runner: ${choice}\n`
-        : `recflow: parallel runner: ${choice.workers} worker thread(s), pieces of ${choice.pieceChars} bytes\n`,
-    );
+    log('info', typeof choice === 'string' ? `sequential runner: ${choice}` : `parallel runner: ${choice.workers} worker thread(s), pieces of ${choice.pieceChars} bytes`);
   }
   return typeof choice === 'string' ? new Runner(plan) : new ParallelRunner(plan, choice);
 }
