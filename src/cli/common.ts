@@ -230,6 +230,10 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     intervalSeconds: opts.progressInterval,
     label: `recflow ${x.command}`,
     status: () => [sink?.status?.(), ...sources.map((s) => s.status?.())].filter(Boolean).join(' | ') || undefined,
+    remaining: () => {
+      const left = sources.map((s) => s.remaining?.());
+      return left.every((n) => n === undefined) ? undefined : left.reduce<number>((a, n) => a + (n ?? 0), 0);
+    },
   });
   progress.start();
   let outcome;

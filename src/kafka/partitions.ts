@@ -53,6 +53,13 @@ export class PartitionTable {
     return Math.max(start, p.yielded, p.acked, p.committed);
   }
 
+  /** Messages left before every assigned partition reaches the end offset that stood at start. */
+  remaining(): number {
+    let n = 0;
+    for (const p of this.parts.values()) if (p.assigned) n += Math.max(0, p.target - this.position(p));
+    return n;
+  }
+
   isCaughtUp(p: PartitionState): boolean {
     return this.position(p) >= p.target;
   }

@@ -11,6 +11,8 @@ export interface ProgressOptions {
   intervalSeconds: number;
   /** Extra live status from the sink or source (breaker, lag). */
   status: () => string | undefined;
+  /** Records left when the sources know it without reading (Kafka batch mode), for the ETA. */
+  remaining?: () => number | undefined;
   label: string;
 }
 
@@ -32,9 +34,14 @@ export function fmtElapsed(seconds: number): string {
  * Seconds left, from the share of bytes read so far (files: their sizes are known at
  * start); undefined before there is enough to go on (2 s and 1% read) or without a total.
  */
-export function etaSeconds(stats: RunStats): number | undefined {
+export function etaSeconds(stats: RunStats, remainingRecords?: number): number | undefined {
   const elapsed = stats.elapsedSeconds();
-  if (stats.totalBytes <= 0 || stats.bytesRead <= 0 || elapsed < 2) return undefined;
+  if (elapsed < 2) return undefined;
+  if (stats.totalBytes <= 0 && remainingRecords !== undefined && stats.recordsIn > 0) {
+    // Kafka batch mode: records still to read against records read so far
+    return remainingRecords === 0 ? 0 : (elapsed * remainingRecords) / stats.recordsIn;
+  }
+  if (stats.totalBytes <= 0 || stats.bytesRead <= 0) return undefined;
   const share = Math.min(1, stats.bytesRead / stats.totalBytes);
   if (share < 0.01) return undefined;
   return (elapsed * (1 - share)) / share;
@@ -46,9 +53,9 @@ export function fmtEta(seconds: number, now = Date.now()): string {
   return `ETA ${fmtElapsed(seconds)} (about ${at} UTC)`;
 }
 
-export function statusLine(stats: RunStats, extra?: string): string {
+export function statusLine(stats: RunStats, extra?: string, remainingRecords?: number): string {
   const share = stats.totalBytes > 0 ? `, ${Math.min(100, (100 * stats.bytesRead) / stats.totalBytes).toFixed(0)}% of bytes` : '';
-  const eta = etaSeconds(stats);
+  const eta = etaSeconds(stats, remainingRecords);
   const parts = [
     `${fmtInt(stats.recordsIn)} in, ${fmtInt(stats.recordsOut)} out, ${fmtInt(stats.rejected)} rejected`,
     fmtRate(stats.rate()),
@@ -60,8 +67,8 @@ export function statusLine(stats: RunStats, extra?: string): string {
 }
 
 /** The same figures as statusLine, as fields of a JSON log line. */
-export function statusFields(stats: RunStats, extra?: string): Record<string, unknown> {
-  const eta = etaSeconds(stats);
+export function statusFields(stats: RunStats, extra?: string, remainingRecords?: number): Record<string, unknown> {
+  const eta = etaSeconds(stats, remainingRecords);
   return {
     in: stats.recordsIn,
     out: stats.recordsOut,
@@ -105,7 +112,8 @@ export class Progress {
       this.timer = setInterval(() => {
         this.stats.samplePeakRss();
         const extra = this.opts.status();
-        log('info', 'status', statusFields(this.stats, extra), `${this.opts.label}: ${statusLine(this.stats, extra)}\n`);
+        const left = this.opts.remaining?.();
+        log('info', 'status', statusFields(this.stats, extra, left), `${this.opts.label}: ${statusLine(this.stats, extra, left)}\n`);
       }, ms);
     }
     this.timer.unref();
@@ -114,7 +122,7 @@ export class Progress {
   private tick(): void {
     this.stats.samplePeakRss();
     this.bar?.update(Math.min(this.stats.bytesRead, this.stats.totalBytes), {
-      line: statusLine(this.stats, this.opts.status()),
+      line: statusLine(this.stats, this.opts.status(), this.opts.remaining?.()),
     });
   }
 

@@ -102,6 +102,8 @@ export interface Source {
   /** Stop fetching new data (SIGINT/SIGTERM); the iterable then ends after what is in flight. */
   stop?(): void;
   close?(): Promise<void>;
+  /** Records left to read when known without reading them (Kafka batch mode), for the ETA. */
+  remaining?(): number | undefined;
   /** A short live status (e.g. consumer lag) for the progress line. */
   status?(): string | undefined;
   /** Extra figures for the summary JSON. */

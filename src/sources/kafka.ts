@@ -418,6 +418,12 @@ export class KafkaSource implements Source {
     await quietly(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]));
   }
 
+  /** Batch mode (--until caught-up): messages left to the end offsets that stood at start (for the ETA). */
+  remaining(): number | undefined {
+    if (!this.opts.untilCaughtUp || !this.joined) return undefined;
+    return Math.min(this.table.remaining(), this.budget);
+  }
+
   status(): string | undefined {
     if (!this.joined) return `joining group ${this.opts.group}`;
     return this.table.status(this.topics.length > 1);
