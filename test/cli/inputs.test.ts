@@ -189,6 +189,7 @@ describe('stdin, gzip and headers', () => {
     expect(validate.stderr).toContain('4 valid');
   });
 
+  if (!hasScript()) console.log('skipping "stdin a terminal": no `script` (util-linux) to give the CLI a pseudo-terminal');
   it.skipIf(!hasScript())('no source with stdin a terminal: exit 2 with a usage line, not silence', () => {
     // `script` gives the CLI a pseudo-terminal as stdin
     const res = spawnSync('script', ['-qec', `"${process.execPath}" "${BIN}" run`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 });
