@@ -57,7 +57,14 @@ export async function main(argv: string[]): Promise<void> {
     else process.exit(0);
   });
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    const prog = program();
+    if (argv.length === 0) {
+      // no command is a usage error: the help on stderr (stdout stays for data), exit 2
+      process.stderr.write(prog.helpInformation());
+      process.exitCode = 2;
+      return;
+    }
+    await prog.parseAsync(argv, { from: 'user' });
   } catch (err) {
     process.exitCode = report(err, debug);
   }

@@ -110,3 +110,13 @@ describe('bad input', () => {
     expect(res.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('recflow with no arguments', () => {
+  it('prints the help on stderr and exits 2 (a usage error, nothing on stdout)', async () => {
+    const res = await runCli([]);
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toMatch(/^Usage: recflow \[options\] \[command\]/);
+    expect(res.stderr).toMatch(/\brun \[options\]/);
+  });
+});
