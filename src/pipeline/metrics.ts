@@ -137,10 +137,11 @@ function breakerState(sink: Sink | null): number {
   return 0;
 }
 
-/** Ready: the sink has not given up and its breaker is closed. */
+/** Ready: the sources are connected (a Kafka source has joined its group), the sink has not given up and its breaker is closed. */
 export function isReady(t: MetricsTarget): boolean {
   const f = (t.sink?.stats?.() ?? {}) as SinkFigures;
-  return !f.gaveUp && breakerState(t.sink) === 0;
+  const joining = t.sources.some((s) => /^joining group/.test(s.status?.() ?? ''));
+  return !joining && !f.gaveUp && breakerState(t.sink) === 0;
 }
 
 export async function startMetrics(address: string, t: MetricsTarget): Promise<MetricsServer> {

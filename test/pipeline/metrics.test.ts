@@ -80,6 +80,15 @@ describe('startMetrics', () => {
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 
+  it('/ready is 503 while a Kafka source is still joining its group', async () => {
+    let status = 'joining group loader';
+    const source: Source = { name: 'kafka://x/t', batches: async function* () {}, status: () => status };
+    server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink: fakeSink({}), sources: [source] });
+    expect((await fetch(`${server.url}/ready`)).status).toBe(503);
+    status = 'lag p0=0';
+    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+  });
+
   it('a port in use is a usage error naming the address', async () => {
     server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink: null, sources: [] });
     const port = new URL(server.url).port;
