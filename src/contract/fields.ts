@@ -240,20 +240,10 @@ const NUMBER_EXPECT =
 
 /** A finite number >= 0 (JSON number or numeric string); -0 becomes 0. */
 export function checkNonNegNumber(field: string, v: unknown): Checked {
-  let n: number;
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) return fail(field, 'invalid_number', v, NUMBER_EXPECT);
-    n = v;
-  } else if (typeof v === 'string') {
-    const s = v.trim();
-    if (!NUMBER_RE.test(s)) return fail(field, 'invalid_number', v, NUMBER_EXPECT);
-    n = +s;
-    if (!Number.isFinite(n)) return fail(field, 'invalid_number', v, 'is not a finite number: expected a value within the range of a double');
-  } else {
-    return fail(field, 'invalid_number', v, NUMBER_EXPECT);
-  }
+  const n = parseNumber(field, v);
+  if (n === BAD) return BAD;
   if (n < 0) return fail(field, 'out_of_range', v, 'is out of range: expected a number >= 0');
-  return n === 0 ? 0 : n;
+  return n;
 }
 
 const INTEGER_EXPECT = 'is not an integer: expected a whole number (e.g. 42) within the safe integer range';
