@@ -239,7 +239,8 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   let outcome;
   const guard = exitGuard(() => {
     // the event loop emptied while the run still waited: a promise nothing will settle
-    log('error', 'internal error: the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.');
+    const why = 'the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.';
+    log('error', `internal error: ${why}`, undefined, `recflow: internal error: ${why}\n`);
     process.exitCode = 3;
   });
   try {
