@@ -250,19 +250,10 @@ const INTEGER_EXPECT = 'is not an integer: expected a whole number (e.g. 42) wit
 
 /** A safe integer >= 0 (JSON integer or string of digits); -0 becomes 0. */
 export function checkNonNegInteger(field: string, v: unknown): Checked {
-  let n: number;
-  if (typeof v === 'number') {
-    n = v;
-  } else if (typeof v === 'string') {
-    const s = v.trim();
-    if (!INTEGER_RE.test(s)) return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
-    n = +s;
-  } else {
-    return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
-  }
-  if (!Number.isSafeInteger(n)) return fail(field, 'invalid_integer', v, INTEGER_EXPECT);
+  const n = parseInteger(field, v);
+  if (n === BAD) return BAD;
   if (n < 0) return fail(field, 'out_of_range', v, 'is out of range: expected an integer >= 0');
-  return n === 0 ? 0 : n;
+  return n;
 }
 
 export const LOYALTY_TIERS: readonly string[] = Object.freeze(['bronze', 'silver', 'gold', 'platinum']);
