@@ -2,7 +2,7 @@
 // options, and one call that resolves options, builds the stages and handles
 // --dry-run, all before any output (so a bad config or stage exits 2 with nothing written).
 import { Option, type Command } from 'commander';
-import type { Stage } from '../pipeline/types.js';
+import type { Stage, StageSpec } from '../pipeline/types.js';
 import { planStages } from '../stages/plan.js';
 import { pipelineFingerprint } from './fingerprint.js';
 import { resolveRun } from './resolve.js';
@@ -29,6 +29,8 @@ export function addRunConfigOptions(cmd: Command): Command {
 export interface PreparedRun {
   sources: string[];
   stages: Stage[];
+  /** How the stages were given, so worker threads can build the same ones (see pipeline/parallel). */
+  stageSpec: StageSpec;
   /** What turns input into output, for the HTTP idempotency keys (see fingerprint.ts). */
   fingerprint: string;
   /** Release the stages (user stages may hold resources). */
@@ -51,6 +53,7 @@ export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Comma
   return {
     sources: run.sources,
     stages: plan.stages,
+    stageSpec: { refs: run.stageRefs, validate: opts.validate !== false },
     fingerprint: pipelineFingerprint({ described: plan.described, refs: run.stageRefs, kind: opts.kind }),
     close: async () => {
       for (const s of plan.stages) await s.close?.();

@@ -110,6 +110,25 @@ export interface Source {
   stats?(): Record<string, unknown>;
 }
 
+/** A stage as the user gave it (name, options, where), plain data a worker thread can build it from. */
+export interface StageRef {
+  name: string;
+  options: Record<string, unknown>;
+  /** For messages: `--stage "dedupe:key=id"` or `pipeline.yaml: stages[2]`. */
+  where: string;
+  /** Relative paths (modules, reference files) resolve against this folder. */
+  baseDir: string;
+  /** Option locations as a config path (`stages[2].options.key`) rather than `option 'key'`. */
+  inConfig?: boolean;
+}
+
+/** The stages of a run as given: building them again from this gives the same Stage list. */
+export interface StageSpec {
+  refs: StageRef[];
+  /** false with --no-validate (no implicit contract pass). */
+  validate: boolean;
+}
+
 export interface StageResult {
   kept: Rec[];
   rejected: Rejected[];
@@ -117,6 +136,12 @@ export interface StageResult {
 
 export interface Stage {
   readonly name: string;
+  /**
+   * Stateless: the same records in give the same result whatever the batch, with no
+   * state shared between calls or threads. Such a stage is built again in every
+   * worker thread (from its StageRef) and runs there, on each piece of input.
+   */
+  readonly parallel?: boolean;
   process(records: Rec[]): StageResult | Promise<StageResult>;
   /**
    * True once the stage keeps no more records whatever comes (head): the runner

@@ -9,16 +9,8 @@
 import { RecflowError } from '../errors.js';
 
 /** A stage as the user gave it, before its options are checked. */
-export interface StageRef {
-  name: string;
-  options: Record<string, unknown>;
-  /** For messages: `--stage "dedupe:key=id"` or `pipeline.yaml: stages[2]`. */
-  where: string;
-  /** Relative paths (modules, reference files) resolve against this folder. */
-  baseDir: string;
-  /** Option locations as a config path (`stages[2].options.key`) rather than `option 'key'`. */
-  inConfig?: boolean;
-}
+export type { StageRef } from '../pipeline/types.js';
+import type { StageRef } from '../pipeline/types.js';
 
 export function stageRefFromFlag(spec: string, baseDir = process.cwd(), where = `--stage ${JSON.stringify(spec)}`): StageRef {
   const p = parseStageSpec(spec, where);
