@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import YAML from 'yaml';
+import { useContracts } from '../contract/contracts.js';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
 import { redactAddress } from '../redact.js';
@@ -58,6 +59,8 @@ async function checkSink(opts: Record<string, unknown>, sources: string[]): Prom
 
 export async function dryRun(cmd: Command, run: ResolvedRun, plan: PipelinePlan): Promise<string> {
   const opts = cmd.opts<Record<string, unknown>>();
+  // the run loads its contract files before it reads anything: a bad one fails the dry run the same way (exit 2)
+  await useContracts(opts.contract as string[] | undefined, opts.kind as string | undefined);
   await checkSink(opts, run.sources);
   const obj: Record<string, unknown> = {
     sources: await expandSources(run.sources),
