@@ -17,7 +17,7 @@ import { onStdout, parseReports, ReportCollector, writeReports, type ReportSpec 
 import type { RunOutcome } from '../pipeline/runner.js';
 import { RunStats } from '../pipeline/stats.js';
 import { summaryJson, summaryText, type Paint } from '../pipeline/summary.js';
-import type { Kind, Sink, Source, Stage } from '../pipeline/types.js';
+import type { Kind, Sink, Source, Stage, StageSpec } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 import { checkScheme, planOutputs, type OutputRequest } from '../sinks/outputs.js';
 import { openSources, warnEncodings } from '../sources/index.js';
@@ -78,7 +78,8 @@ export function addPipelineOptions(cmd: Command): Command {
     .option('--annotations <n>', 'github report: at most n annotations, spread across error codes', intOption(0), 10)
     .option('--report-max <n>', 'sarif report: at most n results (one per rejected record)', intOption(1), 1000)
     .option('--fail-on-empty', 'exit 1 when no record at all was read')
-    .option('--metrics <addr>', 'serve Prometheus /metrics, /health and /ready on PORT or HOST:PORT (a bare port binds 127.0.0.1)');
+    .option('--metrics <addr>', 'serve Prometheus /metrics, /health and /ready on PORT or HOST:PORT (a bare port binds 127.0.0.1)')
+    .option('--threads <n>', 'threads that process records, this one included (default: one per core); the output is the same for any number', intOption(1));
 }
 
 export interface PipelineOptions {
@@ -103,6 +104,7 @@ export interface PipelineOptions {
   reportMax?: number;
   metrics?: string;
   failOnEmpty?: boolean;
+  threads?: number;
 }
 
 export interface Execution {
@@ -112,6 +114,8 @@ export interface Execution {
   /** Build the sink once the sources checked out (null for validate). */
   makeSink: (ctx: ComponentContext) => Promise<Sink | null>;
   stages: Stage[];
+  /** How the stages were given (worker threads build them again from it). */
+  stageSpec?: StageSpec;
   /** Default reject allowance when no --max-rejects/--max-reject-rate: validate allows 0. */
   defaultMaxRejects?: number;
   /** Extra JSON report (validate --report-json). */
@@ -223,7 +227,8 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
   const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
   const metrics: MetricsServer | undefined = metricsModule && opts.metrics ? await metricsModule.startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
-  const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats }); // parallel fast path when eligible
+  const spec = x.stageSpec ? { ...x.stageSpec, contracts: opts.contract ?? [] } : undefined;
+  const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats, spec }, process.env, opts.threads); // stateless stages on every core
   const progress = new Progress(stats, {
     quiet: Boolean(opts.quiet),
     tty: Boolean(process.stderr.isTTY),

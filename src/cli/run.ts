@@ -47,6 +47,7 @@ export function runCommand(): Command {
         sourceArgs: prepared.sources,
         opts,
         stages: prepared.stages,
+        stageSpec: prepared.stageSpec,
         sinkPath: sinkKind(to) === 'file' || to === '-' ? to : undefined,
         makeSink: (ctx) => createSink(to, { ...ctx, pipeline: prepared.fingerprint }),
       });

@@ -27,6 +27,7 @@ export function validateCommand(): Command {
         sourceArgs: prepared.sources,
         opts,
         stages: prepared.stages,
+        stageSpec: prepared.stageSpec,
         makeSink: async () => null,
         defaultMaxRejects: 0,
         reportJson: opts.reportJson,

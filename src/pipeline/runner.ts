@@ -6,7 +6,7 @@ import { RecflowError, SinkFailure } from '../errors.js';
 import { AckGate, isLateAck } from './acks.js';
 import type { DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
-import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage } from './types.js';
+import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage, StageSpec } from './types.js';
 
 export interface RunPlan {
   sources: Source[];
@@ -15,6 +15,8 @@ export interface RunPlan {
   sink: Sink | null;
   dlq: DeadLetter;
   stats: RunStats;
+  /** How the stages were given: lets worker threads build the same ones (absent: the parallel engine takes the contract alone only). */
+  spec?: StageSpec;
 }
 
 export interface RunOutcome {
@@ -141,8 +143,8 @@ export class Runner {
     stats.recordsIn += batch.records.length + batch.rejected.length;
     const rejected: Rejected[] = batch.rejected.slice();
     const kept = await this.applyStages(batch.records, 0, rejected);
-    // keep the dead-letter output in input order when parse errors and stage rejects mix
-    if (batch.rejected.length > 0 && rejected.length > batch.rejected.length) rejected.sort(byLine);
+    // the dead-letter output in input order whatever the batch (parse errors and each stage's rejects mix): what the workers write too
+    if (rejected.length > 1 && rejected.length > batch.rejected.length) rejected.sort(byLine);
     this.reject(rejected);
     let ack = batch.ack;
     if (isLateAck(ack) && this.plan.stages.some((s) => s.flush)) {

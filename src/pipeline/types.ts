@@ -127,6 +127,8 @@ export interface StageSpec {
   refs: StageRef[];
   /** false with --no-validate (no implicit contract pass). */
   validate: boolean;
+  /** Contract files (--contract) whose kinds the stages check against: loaded in every worker too. */
+  contracts?: readonly string[];
 }
 
 export interface StageResult {

@@ -46,9 +46,9 @@ export interface OutputPlan {
 }
 
 /** The kind that names a record's `{kind}` file. */
-const kindOf = (r: Rec): string => String(r.value.kind ?? r.kind ?? 'unknown');
+export const kindOf = (r: Pick<Rec, 'value' | 'kind'>): string => String(r.value.kind ?? r.kind ?? 'unknown');
 
-function invalidKind(r: Rec): Rejected {
+export function invalidKind(r: Rec): Rejected {
   const kind = kindOf(r);
   return {
     source: r.source,

@@ -9,6 +9,7 @@ export function rejectOf(r: Rec, errors: Rejected['errors'], kind = r.kind ?? nu
 
 export const contractStage: Stage = {
   name: 'contract',
+  parallel: true, // stateless: runs in the worker threads
   process(records: Rec[]): StageResult {
     const kept: Rec[] = [];
     const rejected: Rejected[] = [];
@@ -33,6 +34,7 @@ export const contractStage: Stage = {
  */
 export const kindOnlyStage: Stage = {
   name: 'kind',
+  parallel: true, // stateless: runs in the worker threads
   process(records: Rec[]): StageResult {
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;

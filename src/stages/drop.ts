@@ -13,6 +13,7 @@ export const dropStage = defineStage({
     const gone = new Set(o.fields);
     return {
       name: 'drop',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         for (const r of records) {
           const out: Fields = {};

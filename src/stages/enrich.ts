@@ -52,7 +52,7 @@ function parseNdjson(text: string, file: string): Reference {
   return { rows, columns };
 }
 
-async function loadReference(file: string, format: 'csv' | 'ndjson' | undefined, ctx: StageContext): Promise<Reference> {
+export async function loadReference(file: string, format: 'csv' | 'ndjson' | undefined, ctx: StageContext): Promise<Reference> {
   const path = isAbsolute(file) ? file : resolve(ctx.baseDir, file);
   const fail = (why: string, cause?: unknown): never => {
     throw new RecflowError('config', `${ctx.option('file')}: ${why}`, { cause });
@@ -132,6 +132,7 @@ export const enrichStage = defineStage({
     const { key, on_missing, tag_field, overwrite } = o;
     return {
       name: 'enrich',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         const kept: Rec[] = [];
         const rejected: Rejected[] = [];

@@ -39,6 +39,7 @@ export const filterStage = defineStage({
     const message = `record does not match ${o.expr}`;
     return {
       name: 'filter',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         const kept: Rec[] = [];
         const rejected: Rejected[] = [];

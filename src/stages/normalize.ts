@@ -12,6 +12,7 @@ export const normalizeStage = defineStage({
   examples: ['normalize'],
   create: () => ({
     name: 'normalize',
+    parallel: true, // stateless: runs in the worker threads
     process(records: Rec[]): StageResult {
       for (const r of records) {
         const res = normalizeRecord(r.value, r.kindHint);

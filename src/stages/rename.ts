@@ -32,6 +32,7 @@ export const renameStage = defineStage({
     const targets = new Set(map.values());
     return {
       name: 'rename',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         for (const r of records) {
           const v = r.value;

@@ -13,6 +13,7 @@ export const selectStage = defineStage({
     const fields = o.fields.filter((f) => f !== 'kind');
     return {
       name: 'select',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         for (const r of records) {
           const v = r.value;

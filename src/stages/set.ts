@@ -60,6 +60,7 @@ export const setStage = defineStage({
     const overwrite = o.overwrite;
     return {
       name: 'set',
+      parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
         for (const r of records) {
           const v = r.value;

@@ -114,14 +114,16 @@ export async function loadUserStage(spec: string, opts: Record<string, unknown>,
     stage = c as unknown as Stage;
   } else fail('its export has neither process() nor create()');
   const name = typeof stage!.name === 'string' && stage!.name ? stage!.name : basename(spec);
-  return { stage: guarded(stage!, name), options };
+  // `parallel: true` (on the definition or the stage) promises a stateless stage: built in every worker thread
+  const parallel = stage!.parallel === true || c.parallel === true;
+  return { stage: guarded(stage!, name, parallel), options };
 }
 
 const isRec = (r: unknown): boolean => typeof r === 'object' && r !== null && typeof (r as Rec).value === 'object' && (r as Rec).value !== null;
 const isRejected = (r: unknown): boolean => typeof r === 'object' && r !== null && Array.isArray((r as Rejected).errors);
 
 /** A user stage that throws or returns a wrong shape sends the batch to the dead-letter output (stage_error) instead of crashing the run. */
-function guarded(stage: Stage, name: string): Stage {
+function guarded(stage: Stage, name: string, parallel: boolean): Stage {
   const run = async (call: () => StageResult | Promise<StageResult>, records: Rec[], atEnd = false): Promise<StageResult> => {
     const fail = (msg: string): StageResult => ({ kept: [], rejected: records.map((r) => rejectOf(r, name, 'stage_error', null, msg)) });
     let res: StageResult;
@@ -139,6 +141,7 @@ function guarded(stage: Stage, name: string): Stage {
   };
   return {
     name,
+    ...(parallel ? { parallel: true } : {}),
     process: (records) => run(() => stage.process(records), records),
     flush: stage.flush ? () => run(() => stage.flush!.call(stage), [], true) : undefined,
     close: stage.close ? () => stage.close!.call(stage) : undefined,

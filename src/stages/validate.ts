@@ -17,6 +17,7 @@ export const validateStage = defineStage({
   examples: ['validate'],
   create: () => ({
     name: 'validate',
+    parallel: true, // stateless: runs in the worker threads
     process(records: Rec[]): StageResult {
       const kept: Rec[] = [];
       const rejected: Rejected[] = [];

@@ -36,8 +36,7 @@ export function textOutOf(sink: Sink): TextOut | null {
           if (res.out) await sink.writeEncoded('all', res.out, res.keptTotal);
         } else {
           // outputs are opened in the order kinds are first met, as the sink does
-          const counts = new Map(res.kept);
-          await Promise.all(res.outByKind.map(([kind, bytes]) => sink.writeEncoded(kind, bytes, counts.get(kind) ?? 0)));
+          await Promise.all(res.outByKind.map(([kind, bytes, count]) => sink.writeEncoded(kind, bytes, count)));
         }
         return ALL_DONE;
       },
@@ -65,9 +64,9 @@ export function textOutOf(sink: Sink): TextOut | null {
  * Lines the sink refused (http_rejected) or did not deliver (delivery_failed) go to
  * the dead-letter output as read: the piece is read again for those records.
  */
-export function deadLetterLines(task: PieceTask, outcome: LinesOutcome, plan: Pick<RunPlan, 'stats' | 'dlq'>): void {
+export async function deadLetterLines(task: PieceTask, outcome: LinesOutcome, plan: Pick<RunPlan, 'stats' | 'dlq'>): Promise<void> {
   const { stats, dlq } = plan;
-  const kept = new PieceWork({ ...task, write: false }).keptRecords();
+  const kept = await new PieceWork({ ...task, write: false }).keptRecords();
   const gone = new Uint8Array(kept.length);
   const rows = (ranges: LineRange[], code: 'http_rejected' | 'delivery_failed', message: (r: number) => string): Rejected[] => {
     const out: Rejected[] = [];

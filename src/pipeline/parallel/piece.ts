@@ -4,6 +4,7 @@
 // in one synchronous pass with no per-record promises. Runs in a worker thread
 // (worker.ts), or on the main thread when there are no workers.
 import { checkRecordJson, validateRecord } from '../../contract/index.js';
+import { recordJson } from '../../contract/record.js';
 import { hasTexts, stringifyLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
@@ -11,7 +12,10 @@ import { holdsReplacement, invalidUtf8 } from '../../sources/dialect.js';
 import { headerNames, invalidEncodingReject, rowMaker } from '../../sources/file.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
-import type { Fields, Kind, RecordError, Rejected } from '../types.js';
+import { invalidKind, kindOf } from '../../sinks/file.js';
+import { isPlainName } from '../../sinks/output-names.js';
+import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
+import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
 import { afterLines } from './splitter.js';
 
 export interface PieceTask {
@@ -19,6 +23,8 @@ export interface PieceTask {
   id: number;
   /** Source name as given (`-` for stdin): `source` of dead-letter rows and messages. */
   source: string;
+  /** Stable identity of the source (Rec.origin). */
+  origin: string;
   format: 'csv' | 'ndjson';
   kindHint?: Kind;
   /** Whole lines of the input, as bytes (decoded here, so the main thread does not). */
@@ -61,14 +67,16 @@ export interface PieceResult {
   recordsIn: number;
   /** NDJSON of the kept records, UTF-8 (not split; null when none). */
   out: Uint8Array | null;
-  /** NDJSON per kind, kinds in the order first met (split). */
-  outByKind: [string, Uint8Array][];
+  /** NDJSON per kind, kinds in the order first met, with its number of lines (split). */
+  outByKind: [string, Uint8Array, number][];
   /** With PieceTask.lines: per line of `out`, the offset just past its '\n', and its physical line. */
   ends: Uint32Array | null;
   pos: Float64Array | null;
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];
   keptTotal: number;
+  /** Records a stage left out on purpose (filter, sample). */
+  dropped: number;
   /**
    * The rejected rows (parse errors and contract rejects) in line order, as a JSON array
    * with numbers as read ('' when none): read it back with parseLossless.
@@ -117,6 +125,11 @@ export class PieceWork {
   private suspect = false;
   private invalid = 0;
   private invalidLines: number[] = [];
+  /** The stages records go through here (null: the contract alone, fused, no Rec objects). */
+  private readonly stages: readonly Stage[] | null;
+  /** The piece's records, for the stages. */
+  private recs: Rec[] = [];
+  private dropped = 0;
 
   /**
    * @param alloc gives an output buffer of at least that many bytes (own ArrayBuffer)
@@ -124,7 +137,9 @@ export class PieceWork {
   constructor(
     private readonly task: PieceTask,
     private readonly alloc: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
+    stages: readonly Stage[] | null = pieceStages(),
   ) {
+    this.stages = stages;
     this.source = task.source;
     this.kindHint = task.kindHint;
     this.write = task.write;
@@ -142,13 +157,14 @@ export class PieceWork {
   }
 
   /** The records of the piece that pass the contract, as read (the piece is processed again). */
-  keptRecords(): { line: number; kind: Kind; raw: Fields }[] {
-    this.keptList = [];
-    this.run();
-    return this.keptList;
+  keptRecords(): { line: number; kind: Kind; raw: Fields }[] | Promise<{ line: number; kind: Kind; raw: Fields }[]> {
+    const list: { line: number; kind: Kind; raw: Fields }[] = [];
+    this.keptList = list;
+    const r = this.run();
+    return r instanceof Promise ? r.then(() => list) : list;
   }
 
-  run(): PieceResult {
+  run(): PieceResult | Promise<PieceResult> {
     const t = this.task;
     let pendingByte = -1;
     let pendingLine = 0;
@@ -185,16 +201,28 @@ export class PieceWork {
       if (!(err instanceof RecflowError)) throw err;
       error = { code: err.code, message: err.message };
     }
+    const result = (): PieceResult => this.result(pendingByte, pendingLine, lastEmit, error);
+    if (this.stages === null) return result();
+    const done = applyPieceStages(this.stages, this.recs);
+    this.recs = [];
+    if (done instanceof Promise) return done.then((o) => (this.staged(o), result()));
+    this.staged(done);
+    return result();
+  }
+
+  private result(pendingByte: number, pendingLine: number, lastEmit: number, error: PieceResult['error']): PieceResult {
+    const t = this.task;
     return {
       id: t.id,
       input: t.bytes,
       recordsIn: this.recordsIn,
       out: this.out ? this.out.finish() : null,
-      outByKind: this.outByKind ? [...this.outByKind].map(([k, b]) => [k, b.finish()]) : [],
+      outByKind: this.outByKind ? [...this.outByKind].map(([k, b]) => [k, b.finish(), b.count]) : [],
       ends: this.ends ? this.ends.slice(0, this.keptTotal) : null,
       pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
       kept: this.kept,
       keptTotal: this.keptTotal,
+      dropped: this.dropped,
       rejected: this.rejected.length === 0 ? '' : this.rejectedTexts ? stringifyRows(this.rejected) : JSON.stringify(this.rejected),
       pendingByte,
       pendingLine,
@@ -286,6 +314,10 @@ export class PieceWork {
         return;
       }
     }
+    if (this.stages !== null) {
+      this.recs.push({ value: raw, raw, source: this.source, line, origin: this.task.origin, pos: line, kindHint: this.kindHint });
+      return;
+    }
     // validate only (no output, or the piece read again for its records): no JSON text
     let json: string | null = null;
     let res: { kind: Kind | null; errors: RecordError[] };
@@ -316,6 +348,42 @@ export class PieceWork {
     let o = byKind.get(kind);
     if (o === undefined) byKind.set(kind, (o = new OutBuffer(this.alloc(outputGuess(this.task) >> 1), this.alloc)));
     o.line(json);
+  }
+
+  /**
+   * What the stages kept is encoded as the file sink encodes a Rec (recordJson); their
+   * rejects join the parse errors in line order, as the sequential Runner orders a batch's.
+   */
+  private staged(o: StagesOutcome): void {
+    this.dropped = o.dropped;
+    const rejected = this.rejected;
+    for (const r of o.rejected) rejected.push(r);
+    const encode = this.write && this.keptList === null;
+    for (let i = 0; i < o.kept.length; i++) {
+      const r = o.kept[i]!;
+      // a {kind} value names a file: one that is not a plain name is refused, as the sink refuses it
+      const file = this.outByKind !== null ? kindOf(r) : '';
+      if (this.outByKind !== null && !isPlainName(file)) {
+        rejected.push(invalidKind(r));
+        continue;
+      }
+      const kind = r.kind ?? 'unknown';
+      this.keptTotal++;
+      this.countKept(kind);
+      if (this.keptList !== null) this.keptList.push({ line: r.line!, kind, raw: r.raw });
+      if (!encode) continue;
+      const json = recordJson(r.value, r.raw);
+      if (this.out !== null) {
+        this.out.line(json);
+        if (this.ends !== null) this.position(this.out.length, r.line!);
+        continue;
+      }
+      let b = this.outByKind!.get(file);
+      if (b === undefined) this.outByKind!.set(file, (b = new OutBuffer(this.alloc(outputGuess(this.task) >> 1), this.alloc)));
+      b.line(json);
+    }
+    if (rejected.length > 1) rejected.sort(byLine); // stable: one record is rejected once
+    for (const r of rejected) if (hasTexts(r.record)) this.rejectedTexts = true;
   }
 
   /** Record the end and line of the output line just written (the keptTotal-th). */
@@ -377,6 +445,8 @@ function outputGuess(t: PieceTask): number {
  */
 class OutBuffer {
   private pos = 0;
+  /** Lines written. */
+  count = 0;
 
   constructor(
     private buf: Buffer,
@@ -392,6 +462,7 @@ class OutBuffer {
     }
     this.pos += utf8Write.call(buf, json, this.pos);
     buf[this.pos++] = 10;
+    this.count++;
   }
 
   get length(): number {
@@ -423,6 +494,8 @@ export function transferables(r: PieceResult): ArrayBuffer[] {
   return list;
 }
 
-export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult {
+const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);
+
+export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {
   return new PieceWork(task, alloc).run();
 }

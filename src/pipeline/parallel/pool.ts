@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { processPiece, type PieceResult, type PieceTask } from './piece.js';
 import { log } from '../../log.js';
+import type { StageSpec } from '../types.js';
 
 interface Pending {
   task: PieceTask;
@@ -20,6 +21,12 @@ interface Pending {
 interface Slot {
   worker: Worker;
   queued: Map<number, Pending>;
+}
+
+/** What a worker thread is started with: the stages its pieces go through, if any. */
+export interface WorkerSetup {
+  /** Build these (the first `count` stages of the plan from `spec`); absent: the contract alone. */
+  stages?: { spec: StageSpec; count: number };
 }
 
 /** A worker's answer: a result, or the error that stopped it processing a task. */
@@ -43,6 +50,7 @@ export class PiecePool {
    */
   constructor(
     private readonly size: number,
+    private readonly setup: WorkerSetup = {},
     private readonly youngGenMb = 16,
   ) {
     // the worker is loadable only from the build (dist/); under a TS runner, go inline
@@ -115,6 +123,7 @@ export class PiecePool {
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(WORKER_URL, {
         resourceLimits: { maxYoungGenerationSizeMb: this.youngGenMb },
+        workerData: this.setup,
         stdout: true, // never mixed into the data on our stdout (workers print nothing anyway)
       });
       const slot: Slot = { worker, queued: new Map() };
@@ -174,7 +183,7 @@ export class PiecePool {
 
 function inline(task: PieceTask, alloc: (bytes: number) => Buffer): Promise<PieceResult> {
   try {
-    return Promise.resolve(processPiece(task, alloc));
+    return Promise.resolve(processPiece(task, alloc)); // (a piece with async user stages answers a promise)
   } catch (err) {
     return Promise.reject(err);
   }

@@ -11,7 +11,8 @@ import { parseLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { LinesOutcome, Rejected, Source } from '../types.js';
+import type { LinesOutcome, Rejected, Source, Stage, StageSpec } from '../types.js';
+import { usePieceStages } from './piece-stages.js';
 import { countOut, deadLetterLines, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { PieceResult, PieceTask } from './piece.js';
@@ -29,6 +30,11 @@ export interface ParallelOptions {
   maxPieces?: number;
   /** Sink writes pending. */
   maxWrites?: number;
+  /**
+   * The stages pieces go through (the plan's first `count`, all stateless): `local` on this
+   * thread, built again from `spec` in each worker. Absent: the contract alone, fused.
+   */
+  stages?: { spec: StageSpec; count: number; local: readonly Stage[] };
 }
 
 /** Bytes of the first CSV piece (the others wait for the header it holds). */
@@ -84,7 +90,9 @@ export class ParallelRunner {
     private readonly plan: RunPlan,
     private readonly opts: ParallelOptions,
   ) {
-    this.pool = new PiecePool(opts.workers);
+    const st = opts.stages;
+    usePieceStages(st ? st.local : null);
+    this.pool = new PiecePool(opts.workers, st ? { stages: { spec: st.spec, count: st.count } } : {});
     this.pool.warm(); // workers load their modules while the first bytes are read
     // two per worker (one in work, one queued), one for the main thread, and slack
     // for results waiting to be applied; more only costs memory
@@ -212,6 +220,7 @@ export class ParallelRunner {
     const task: PieceTask = {
       id: this.nextId++,
       source: source.name,
+      origin: source.origin,
       format: this.format,
       kindHint: source.kindHint,
       bytes: p.bytes,
@@ -261,6 +270,7 @@ export class ParallelRunner {
       stats.bytesRead = this.doneBytes + this.lastBytes;
     }
     stats.recordsIn += res.recordsIn;
+    stats.dropped += res.dropped;
     if (res.rejected !== '') {
       const rows = parseLossless(res.rejected) as Rejected[]; // records' numbers as read
       stats.countRejected(rows);
@@ -358,7 +368,7 @@ export class ParallelRunner {
     const outcome: LinesOutcome =
       'err' in res ? { refused: [], undelivered: [{ from: 0, to: w.kept }], failure: sinkFailure(res.err) } : res.ok;
     if (outcome.refused.length === 0 && outcome.undelivered.length === 0) countOut(this.plan.stats, w.keptByKind, w.kept);
-    else deadLetterLines(w.task, outcome, this.plan);
+    else await deadLetterLines(w.task, outcome, this.plan);
     this.release(w.input, w.outputs);
     if (outcome.failure || outcome.undelivered.length > 0) this.failed(outcome.failure ?? new RecflowError('sink', 'sink failed'));
   }

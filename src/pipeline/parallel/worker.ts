@@ -2,9 +2,10 @@
 // Loaded from dist/ by pool.ts. Buffers travel by transfer, not copy: the piece's
 // bytes come in and go back with the result; output buffers go out with the
 // result and come back as spares once written, so memory stays flat.
-import { parentPort } from 'node:worker_threads';
-import { processPiece, transferables, type PieceTask } from './piece.js';
-import type { WorkerReply } from './pool.js';
+import { parentPort, workerData } from 'node:worker_threads';
+import { processPiece, transferables, type PieceResult, type PieceTask } from './piece.js';
+import { buildWorkerStages, usePieceStages } from './piece-stages.js';
+import type { WorkerReply, WorkerSetup } from './pool.js';
 
 const spares: ArrayBuffer[] = [];
 
@@ -20,25 +21,42 @@ function alloc(bytes: number): Buffer {
 const dieAt = Number(process.env.RECFLOW_TEST_WORKER_DIES_AT ?? 0);
 let pieces = 0;
 
+const setup = (workerData ?? null) as WorkerSetup | null;
+// the plan's stages, built here as the main thread built them (pieces wait for them)
+const ready: Promise<void> = setup?.stages ? buildWorkerStages(setup.stages.spec, setup.stages.count).then(usePieceStages) : Promise.resolve();
+
 const port = parentPort;
 if (port) {
-  port.on('message', (task: PieceTask) => {
+  let chain = ready;
+  const send = (reply: WorkerReply, transfer: ArrayBuffer[]): void => port.postMessage(reply, transfer);
+  const crash = (task: PieceTask, err: unknown): void =>
+    send({ id: task.id, crash: (err as Error)?.stack ?? String(err) }, [task.bytes.buffer as ArrayBuffer]);
+  const handle = (task: PieceTask): void | Promise<void> => {
     if (dieAt > 0 && ++pieces === dieAt) process.exit(70);
     if (task.spare) {
       for (const b of task.spare) spares.push(b);
       task.spare = undefined;
       while (spares.length > 2) spares.shift();
     }
-    let reply: WorkerReply;
-    let transfer: ArrayBuffer[] = [];
+    let result: PieceResult | Promise<PieceResult>;
     try {
-      const result = processPiece(task, alloc);
-      transfer = transferables(result);
-      reply = result;
+      result = processPiece(task, alloc);
     } catch (err) {
-      reply = { id: task.id, crash: (err as Error)?.stack ?? String(err) };
-      transfer = [task.bytes.buffer as ArrayBuffer];
+      return crash(task, err);
     }
-    port.postMessage(reply, transfer);
+    if (result instanceof Promise) {
+      return result.then(
+        (r) => send(r, transferables(r)),
+        (err: unknown) => crash(task, err),
+      );
+    }
+    send(result, transferables(result));
+  };
+  // one piece at a time, in arrival order, once the stages are built
+  port.on('message', (task: PieceTask) => {
+    chain = chain.then(
+      () => handle(task),
+      (err: unknown) => crash(task, err),
+    );
   });
 }
