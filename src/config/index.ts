@@ -18,6 +18,7 @@ export function addRunConfigOptions(cmd: Command): Command {
     .option('--no-validate', 'skip the default contract pass (validate+normalize): records pass as read')
     .addOption(new Option('--config <file>', 'read sources, stages and options from a YAML or JSON file').env('RECFLOW_CONFIG'))
     .option('--dry-run', 'print the resolved pipeline and check it (sources exist, stages build); read no data')
+    .option('--strict', 'exit 2 before anything is written when a stage names a field no contract of the kinds in play declares (default: a warning)')
     .addHelpText(
       'after',
       '\nEvery option can also be set as RECFLOW_<NAME> (e.g. RECFLOW_MAX_REJECTS=10) or in the --config file\n' +
@@ -40,12 +41,14 @@ export interface PreparedRun {
 /** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
 export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Command): Promise<PreparedRun | null> {
   const run = await resolveRun(cmd, args, process.env, alsoKnown);
-  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean; kind?: string }>();
+  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean; kind?: string; contract?: string[]; strict?: boolean }>();
   const plan = await planStages(run.stageRefs, {
     validate: opts.validate !== false,
     dryRun: opts.dryRun === true, // user stage modules are parsed, not run
     warn: (m) => log('warn', m),
   });
+  // a misspelt field in a stage warns (exit 2 with --strict) before anything is read or written
+  if (run.stageRefs.length > 0) await (await import('../stages/field-check.js')).checkStageFields(run.stageRefs, { ...opts, warn: (m) => log('warn', m) });
   if (opts.dryRun) {
     process.stdout.write(await (await import('./dry-run.js')).dryRun(cmd, run, plan));
     return null;

@@ -11,6 +11,11 @@ export async function useContracts(files: readonly string[] | undefined, kindHin
   const { loadContractFile } = files?.length ? await import('./contract-file.js') : { loadContractFile: undefined };
   for (const file of files ?? []) {
     const kinds = loadContractFile!(file);
+    // registered from this very file by an earlier call (the stage field check loads them before the run): nothing to do
+    if (kinds.length > 0 && kinds.every((k) => !seen.has(k.name) && declaredKind(k.name)?.decl.file === file)) {
+      for (const k of kinds) seen.set(k.name, file);
+      continue;
+    }
     for (const k of kinds) {
       const before = seen.get(k.name) ?? declaredKind(k.name)?.decl.file;
       if (before !== undefined) {

@@ -325,10 +325,15 @@ function cond(n: Node): Node {
   return n;
 }
 
+/** The AST of an expression (field-check.ts reads its field names); throws ExprError on bad syntax. */
+export function parseExpr(src: string): Node {
+  if (src.trim() === '') throw new ExprError(0, 'the expression is empty');
+  return new Parser(tokenize(src)).parse();
+}
+
 /** Parse and compile once; throws ExprError (with a 0-based column) on bad syntax. */
 export function compileExpr(src: string, want: 'condition' | 'value'): (r: Rec) => unknown {
-  if (src.trim() === '') throw new ExprError(0, 'the expression is empty');
-  const ast = new Parser(tokenize(src)).parse();
+  const ast = parseExpr(src);
   if (want === 'condition') cond(ast);
   return compileNode(ast);
 }
