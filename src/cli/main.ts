@@ -1,10 +1,11 @@
 // Entry point: builds the program, maps errors to exit statuses and one-line messages.
 import { Command, CommanderError, Option } from 'commander';
-import { RecflowError, exitCodeFor } from '../errors.js';
+import { EXIT_STATUS, RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { VERSION } from '../version.js';
 import { stdoutGone } from './epipe.js';
 import { paintFor } from './common.js';
+import { contractCommand } from './contract.js';
 import { generateCommand } from './generate.js';
 import { peekCommand } from './peek.js';
 import { runCommand } from './run.js';
@@ -30,6 +31,7 @@ export function program(): Command {
   prog.addCommand(peekCommand());
   prog.addCommand(testCommand());
   prog.addCommand(stagesCommand());
+  prog.addCommand(contractCommand());
   configure(prog);
   return prog;
 }
@@ -61,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     if (argv.length === 0) {
       // no command is a usage error: the help on stderr (stdout stays for data), exit 2
       process.stderr.write(prog.helpInformation());
-      process.exitCode = 2;
+      process.exitCode = EXIT_STATUS.usage;
       return;
     }
     await prog.parseAsync(argv, { from: 'user' });
@@ -73,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
 function report(err: unknown, debug: boolean): number {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-    return 2;
+    return EXIT_STATUS.usage;
   }
   const red = paintFor(process.stderr).red;
   if (err instanceof RecflowError) {
@@ -83,5 +85,5 @@ function report(err: unknown, debug: boolean): number {
   const e = err as Error;
   const text = `recflow: ${red('internal error:')} ${e?.message ?? String(err)}${debug ? '' : ' (run with --debug for details)'}\n`;
   log('error', `internal error: ${e?.message ?? String(err)}`, debug ? { stack: e?.stack } : undefined, text + (debug && e?.stack ? e.stack + '\n' : ''));
-  return 3;
+  return exitCodeFor(err); // not a RecflowError: internal
 }
