@@ -98,3 +98,132 @@ describe('recflow contract check', () => {
     expect(res.stderr).toContain(`${bad}:5: kinds.order.fields.qty: Unrecognized key(s) in object: 'requird'`);
   });
 });
+
+/** The field declarations of a kind in a drafted contract. */
+async function draftOf(text: string): Promise<Record<string, { detect?: { has: string }; key?: string; extra?: string; fields: Record<string, Record<string, unknown>> }>> {
+  const YAML = await import('yaml');
+  return (YAML.parse(text) as { kinds: Record<string, never> }).kinds;
+}
+
+describe('recflow contract infer', () => {
+  it('the shipped fixtures: one kind per file, detected by a column only it has; the draft accepts the data it came from', async () => {
+    const files = [join(FIXTURES, 'customers.csv'), join(FIXTURES, 'inventory.ndjson')];
+    const res = await run(['contract', 'infer', ...files]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('the kind name inventory is built in: named it inventory_2');
+    const kinds = await draftOf(res.stdout);
+    expect(Object.keys(kinds)).toEqual(['customers', 'inventory_2']);
+    expect(kinds.customers!.detect).toEqual({ has: 'customer_id' });
+    expect(kinds.inventory_2!.detect).toEqual({ has: 'sku' });
+    expect(Object.keys(kinds.customers!.fields)).toEqual(['customer_id', 'first_name', 'last_name', 'email', 'phone', 'country', 'city', 'signup_date', 'lifetime_value', 'loyalty_tier']);
+    const contract = saved('fixtures.contract.yaml', res.stdout);
+    const check = await run(['validate', ...files, '--contract', contract]);
+    expect(check.stderr).toContain('all records pass');
+    expect(check.code).toBe(0);
+  });
+
+  it('clean data: the types of the contract, required, enum, key; --kind one name for several files', async () => {
+    const a = saved('orders-a.csv', 'order_id;email;status;placed;total;qty;country\n' + Array.from({ length: 12 }, (_, i) => `O${100 + i};u${i}@shop.example;${['open', 'shipped', 'open'][i % 3]};2026-01-${String(i + 1).padStart(2, '0')};${i}.50;${i};${i % 2 ? 'DE' : 'FR'}`).join('\n') + '\n');
+    const b = saved('orders-b.ndjson', JSON.stringify({ order_id: 'O900', email: 'b@shop.example', status: 'Open', placed: '2026-02-01', total: 3, qty: 1, country: 'GB', note: 'by phone' }) + '\n');
+    const res = await run(['contract', 'infer', a, b, '--kind', 'order']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('reading as semicolon-separated');
+    const { order } = await draftOf(res.stdout);
+    expect(order!.key).toBe('order_id');
+    expect(order!.detect).toEqual({ has: 'order_id' });
+    expect(order!.fields).toEqual({
+      order_id: { type: 'id', required: true },
+      email: { type: 'email', required: true },
+      status: { type: 'enum', required: true, values: ['open', 'shipped'] },
+      placed: { type: 'date', required: true },
+      total: { type: 'number', required: true },
+      qty: { type: 'integer', required: true },
+      country: { type: 'country', required: true },
+      note: { type: 'string', max_length: 10 },
+    });
+  });
+
+  it('--sample bounds the records read from each file, and says so', async () => {
+    const big = saved('big.csv', 'id,n\n' + Array.from({ length: 50 }, (_, i) => `r${i},${i < 20 ? i : 'x'}`).join('\n') + '\n');
+    const res = await run(['contract', 'infer', big, '--sample', '20']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('big.csv (20 records, the first ones)');
+    expect((await draftOf(res.stdout)).big!.fields.n).toEqual({ type: 'integer', required: true });
+  });
+
+  it('bad use: no such file, stdin, a built-in --kind name: exit 2', async () => {
+    expect((await run(['contract', 'infer', join(dir, 'missing.csv')])).code).toBe(2);
+    expect((await run(['contract', 'infer', '-'])).stderr).toContain('not stdin or Kafka');
+    const builtIn = await run(['contract', 'infer', join(FIXTURES, 'customers.csv'), '--kind', 'customer']);
+    expect(builtIn.stderr).toContain("--kind 'customer': expected a new kind name");
+    expect(builtIn.code).toBe(2);
+  });
+});
+
+describe('recflow contract from-json-schema', () => {
+  const schema = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Invoice',
+    type: 'object',
+    required: ['invoice_id', 'email', 'total'],
+    additionalProperties: false,
+    properties: {
+      invoice_id: { type: 'string', pattern: '^INV-[0-9]{4}$' },
+      email: { type: 'string', format: 'email' },
+      issued: { type: 'string', format: 'date' },
+      sent_at: { type: ['string', 'null'], format: 'date-time' },
+      total: { type: 'number', minimum: 0, multipleOf: 0.01 },
+      lines: { type: 'integer', minimum: 1, exclusiveMaximum: 100 },
+      status: { enum: ['draft', 'sent', 'paid'] },
+      paid: { type: 'boolean' },
+      memo: { type: 'string', maxLength: 500, default: '' },
+      address: { type: 'object', properties: { city: { type: 'string' } } },
+      ref: { anyOf: [{ type: 'string' }, { type: 'integer' }] },
+    },
+  };
+
+  it('converts the common subset, names every keyword it cannot, exit 0; the result checks and validates', async () => {
+    const file = saved('invoice.schema.json', JSON.stringify(schema, null, 2));
+    const res = await run(['contract', 'from-json-schema', file]);
+    expect(res.code, res.stderr).toBe(0);
+    const { invoice } = await draftOf(res.stdout);
+    expect(invoice!.detect).toEqual({ has: 'invoice_id' });
+    expect(invoice!.fields).toEqual({
+      invoice_id: { type: 'string', required: true, pattern: '^INV-[0-9]{4}$' },
+      email: { type: 'email', required: true },
+      issued: { type: 'date' },
+      sent_at: { type: 'timestamp' },
+      total: { type: 'decimal', required: true, scale: 2, min: 0 },
+      lines: { type: 'integer', min: 1, max: 99 },
+      status: { type: 'enum', values: ['draft', 'sent', 'paid'] },
+      paid: { type: 'boolean' },
+      memo: { type: 'string', max_length: 500 },
+    });
+    const warned = res.stderr.trim().split('\n');
+    expect(warned).toEqual([
+      expect.stringContaining(`${file}: properties.memo.default: not converted`),
+      expect.stringContaining(`${file}: properties.address.type: object is not converted`),
+      expect.stringContaining(`${file}: properties.ref.type: no type: not converted`),
+      expect.stringContaining(`${file}: additionalProperties: false is converted as extra: pass`),
+    ]);
+    const contract = saved('invoice.contract.yaml', res.stdout);
+    expect((await run(['contract', 'check', contract])).code).toBe(0);
+    const data = saved('invoices.ndjson', [
+      { invoice_id: 'INV-0001', email: 'A@B.EXAMPLE', total: '12.50', lines: 3, status: 'PAID', paid: true, address: { city: 'x' } },
+      { invoice_id: 'INV-2', email: 'a@b.example', total: 1.234, lines: 100 },
+    ].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const v = await run(['validate', data, '--contract', contract, '--dlq', join(dir, 'inv-dlq.ndjson')]);
+    expect(v.stderr).toContain('2 read, 1 valid, 1 rejected');
+    const dlq = JSON.parse(readFileSync(join(dir, 'inv-dlq.ndjson'), 'utf8')) as { errors: { code: string }[] };
+    expect(dlq.errors.map((e) => e.code)).toEqual(['pattern_mismatch', 'invalid_number', 'out_of_range']);
+  });
+
+  it('input that is not a schema of records is exit 2', async () => {
+    for (const [name, text] of [['list.json', '[1, 2]'], ['broken.json', '{"type": "object",'], ['string.json', '{"type": "string"}'], ['empty.json', '{"properties": {}}']] as const) {
+      const res = await run(['contract', 'from-json-schema', saved(name, text)]);
+      expect(res.code, `${name}: ${res.stderr}`).toBe(2);
+      expect(res.stderr).toContain(`${name}: not a JSON Schema of records`);
+      expect(res.stdout).toBe('');
+    }
+  });
+});
