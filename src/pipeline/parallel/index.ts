@@ -22,6 +22,7 @@ import { FileSource } from '../../sources/file.js';
 import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
 import { textOutOf, type TextOut } from './output.js';
+import { EngineSource } from './engine-source.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
 import { log } from '../../log.js';
 
@@ -42,34 +43,38 @@ const PIECE_CHARS = 64 * 1024;
 
 export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, threads?: number): PlanRunner {
   const choice = parallelChoice(plan, env, threads);
-  if (env.RECFLOW_EXPLAIN) {
-    if (typeof choice === 'string') log('info', `sequential runner: ${choice}`);
-    else {
-      const stages = choice.stages ? plan.stages.map((s) => s.name).join(', ') : 'the contract (fused)';
-      log('info', `parallel runner: ${choice.workers} worker thread(s) and the main thread, pieces of ${choice.pieceChars} bytes; stages in the workers: ${stages}`);
-    }
+  if (typeof choice === 'string') {
+    if (env.RECFLOW_EXPLAIN) log('info', `sequential runner: ${choice}`);
+    return new Runner(plan);
   }
-  return typeof choice === 'string' ? new Runner(plan) : new ParallelRunner(plan, choice);
+  const { opts, head, records } = choice;
+  if (env.RECFLOW_EXPLAIN) {
+    const inWorkers = opts.stages ? plan.stages.slice(0, head).map((s) => s.name).join(', ') : 'the contract (fused)';
+    const rest = plan.stages.slice(head).map((s) => s.name);
+    const after = records ? `; then on the main thread, in input order: ${rest.length > 0 ? rest.join(', ') + ', ' : ''}the ${plan.sink?.name ?? 'count'}` : '';
+    log('info', `parallel runner: ${opts.workers} worker thread(s) and the main thread, pieces of ${opts.pieceChars} bytes; stages in the workers: ${inWorkers}${after}`);
+  }
+  if (!records) return new ParallelRunner(plan, opts);
+  // a stage keeps state, or the sink takes records: the workers feed the rest of the plan as one source of batches
+  const source = new EngineSource(plan, opts);
+  return new Runner({ ...plan, sources: [source], stages: plan.stages.slice(head) });
 }
 
-/** The parallel engine's settings, or why the plan does not take it. */
-function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number | undefined): ParallelOptions | string {
+/** The parallel engine's settings and how many stages run in the workers, or why the plan does not take it. */
+function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number | undefined): { opts: ParallelOptions; head: number; records: boolean } | string {
   const inline = env.RECFLOW_WORKERS?.trim() === 'inline';
   const forced = inline ? -1 : env.RECFLOW_WORKERS !== undefined && env.RECFLOW_WORKERS.trim() !== '' ? Number(env.RECFLOW_WORKERS) : undefined;
   if (forced !== undefined && !inline && !(Number.isSafeInteger(forced) && forced >= 0)) return 'RECFLOW_WORKERS is not a whole number or "inline"';
   if (forced === 0) return 'RECFLOW_WORKERS=0';
   const head = parallelPrefix(plan.stages);
-  if (head < plan.stages.length) return `stage '${plan.stages[head]!.name}' keeps state across records (it runs in input order on one thread)`;
-  const fused = plan.stages.length === 1 && plan.stages[0] === contractStage && !declaredOn;
+  if (head === 0) return `stage '${plan.stages[0]?.name ?? '?'}' keeps state across records and comes first`;
+  const fused = head === 1 && plan.stages[0] === contractStage && !declaredOn;
   if (!fused && !plan.spec) return 'stages given without their spec (the workers cannot build them)';
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
-  let out: TextOut | null = null;
+  // the workers write the output text themselves when the sink takes NDJSON text (file, stdout, HTTP)
   const format = plan.sink ? formatOf(plan.sink) : undefined;
-  if (format !== undefined && format !== 'ndjson') return `${format.toUpperCase()} output (the workers write NDJSON)`;
-  if (plan.sink) {
-    out = textOutOf(plan.sink);
-    if (!out) return `a sink that is not a file, stdout or HTTP (${plan.sink.name})`;
-  }
+  const out: TextOut | null = plan.sink && (format === undefined || format === 'ndjson') ? textOutOf(plan.sink) : null;
+  const records = head < plan.stages.length || (plan.sink !== null && out === null);
   const stdin = plan.sources.some((s) => s.totalBytes === undefined);
   const bytes = plan.sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
   if (forced === undefined && !stdin && bytes < SMALL_INPUT_BYTES) return `small input (${bytes} bytes)`;
@@ -78,6 +83,6 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   // One worker per core but one, the main thread being the other: it processes
   // pieces too whenever the workers have work queued (one core: no worker at all).
   const workers = inline ? 0 : (forced ?? Math.max(0, (threads ?? availableParallelism()) - 1));
-  const stages = fused ? undefined : { spec: plan.spec!, count: plan.stages.length, local: plan.stages };
-  return { workers, pieceChars, out, ...(stages ? { stages } : {}) };
+  const stages = fused && !records ? undefined : { spec: plan.spec!, count: head, local: plan.stages.slice(0, head) };
+  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}) }, head, records };
 }

@@ -20,6 +20,11 @@ export interface TextOut {
   write(res: PieceResult, origin: string): Promise<LinesOutcome>;
   /** Send what the sink holds back for later writes (end of input). */
   flush(): void;
+  /**
+   * The records go on to stages on the main thread (records mode): every piece is written,
+   * its rejects included, and the Runner after it counts what it takes.
+   */
+  readonly passes?: boolean;
 }
 
 const ALL_DONE: LinesOutcome = Object.freeze({ refused: [], undelivered: [] }) as unknown as LinesOutcome;

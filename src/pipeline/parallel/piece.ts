@@ -49,6 +49,11 @@ export interface PieceTask {
   split: boolean;
   /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
   lines: boolean;
+  /**
+   * Output records for stages that run after the pieces, on the main thread: each line a
+   * JSON array [value, raw (0: same as value), kind], numbers as read (parseLossless).
+   */
+  records?: boolean;
   /** Output buffers the main thread is done with, for reuse (transferred). */
   spare?: ArrayBuffer[];
   /** Longest record in UTF-8 bytes (--max-record-bytes); default 16 MiB. */
@@ -372,7 +377,7 @@ export class PieceWork {
       this.countKept(kind);
       if (this.keptList !== null) this.keptList.push({ line: r.line!, kind, raw: r.raw });
       if (!encode) continue;
-      const json = recordJson(r.value, r.raw);
+      const json = this.task.records ? recordTuple(r) : recordJson(r.value, r.raw);
       if (this.out !== null) {
         this.out.line(json);
         if (this.ends !== null) this.position(this.out.length, r.line!);
@@ -492,6 +497,12 @@ export function transferables(r: PieceResult): ArrayBuffer[] {
   if (r.ends) list.push(r.ends.buffer as ArrayBuffer, r.pos!.buffer as ArrayBuffer);
   for (const [, b] of r.outByKind) list.push(b.buffer as ArrayBuffer);
   return list;
+}
+
+/** A record for the main thread's stages: value, raw, kind, with numbers as read. */
+function recordTuple(r: Rec): string {
+  const raw = r.raw === r.value ? '0' : stringifyLossless(r.raw);
+  return `[${recordJson(r.value, r.raw)},${raw},${r.kind == null ? 'null' : JSON.stringify(r.kind)}]`;
 }
 
 const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);

@@ -232,6 +232,7 @@ export class ParallelRunner {
       write: this.opts.out !== null,
       split: this.opts.out?.split ?? false,
       lines: this.opts.out?.lines ?? false,
+      records: this.opts.out?.passes === true,
       maxRecordBytes: source.maxRecordBytes,
       delimiter: source.delimiter,
       strictEncoding: source.strictEncoding,
@@ -269,19 +270,20 @@ export class ParallelRunner {
       this.lastBytes = res.lastEmit >= 0 && res.lastEmit < slot.chunkBytes.length ? slot.chunkBytes[res.lastEmit]! : slot.tailBytes;
       stats.bytesRead = this.doneBytes + this.lastBytes;
     }
-    stats.recordsIn += res.recordsIn;
+    const out = this.opts.out;
+    // records mode: the Runner that takes the records counts them and their rejects
+    stats.recordsIn += out?.passes ? res.dropped : res.recordsIn;
     stats.dropped += res.dropped;
-    if (res.rejected !== '') {
+    if (res.rejected !== '' && !out?.passes) {
       const rows = parseLossless(res.rejected) as Rejected[]; // records' numbers as read
       stats.countRejected(rows);
       dlq.write(rows);
     }
-    const out = this.opts.out;
     const outputs = outputsOf(res);
     if (out === null) {
       countOut(stats, res.kept, res.keptTotal);
       this.release(input, outputs);
-    } else if (res.keptTotal > 0) {
+    } else if (res.keptTotal > 0 || (out.passes && res.rejected !== '')) {
       const done = out.write(res, slot.source.origin).then(
         (ok) => ({ ok }),
         (err: unknown) => ({ err: err ?? new Error('write failed') }),
@@ -367,7 +369,9 @@ export class ParallelRunner {
     // a file sink that failed took none of the piece's lines
     const outcome: LinesOutcome =
       'err' in res ? { refused: [], undelivered: [{ from: 0, to: w.kept }], failure: sinkFailure(res.err) } : res.ok;
-    if (outcome.refused.length === 0 && outcome.undelivered.length === 0) countOut(this.plan.stats, w.keptByKind, w.kept);
+    if (this.opts.out?.passes) {
+      // records mode: taken by the Runner, which counts and writes them
+    } else if (outcome.refused.length === 0 && outcome.undelivered.length === 0) countOut(this.plan.stats, w.keptByKind, w.kept);
     else await deadLetterLines(w.task, outcome, this.plan);
     this.release(w.input, w.outputs);
     if (outcome.failure || outcome.undelivered.length > 0) this.failed(outcome.failure ?? new RecflowError('sink', 'sink failed'));
