@@ -2,6 +2,7 @@
 // --dry-run loading the contract files (a bad one is exit 2 there too).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT, runCli, tempDir } from '../support/cli.js';
 
@@ -226,4 +227,54 @@ describe('recflow contract from-json-schema', () => {
       expect(res.stdout).toBe('');
     }
   });
+});
+
+describe('contract infer: column types (fast-check)', () => {
+  // each generator makes values of one type only; a blank now and then makes the column optional
+  const ROWS = 30;
+  const letters = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'), minLength: 1, maxLength: 8 });
+  const columnOf: Record<string, (i: number) => fc.Arbitrary<string>> = {
+    integer: () => fc.integer({ min: -99_999, max: 99_999 }).map(String),
+    number: () => fc.integer({ min: -999_999, max: 999_999 }).map((n) => (n / 100).toFixed(2)),
+    email: (i) => fc.tuple(letters, letters).map(([a, b]) => `${a}${i}@${b}.example`),
+    date: () => fc.date({ min: new Date('1990-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+    timestamp: () => fc.date({ min: new Date('1990-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString()),
+    boolean: () => fc.constantFrom('true', 'false', 'TRUE', 'False'),
+    country: () => fc.constantFrom('DE', 'FR', 'US', 'GB', 'JP', 'BR'),
+    enum: () => fc.constantFrom('red', 'green', 'blue'),
+    id: (i) => letters.map((s) => `${s}_${i}`),
+    string: (i) => fc.tuple(letters, letters).map(([a, b]) => `${a}, ${b} ${i}`),
+    phone: () => fc.tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1_000_000, max: 99_999_999 })).map(([c, n]) => `+${c} ${n}`),
+  };
+  const types = Object.keys(columnOf);
+  const column = fc.record({ type: fc.constantFrom(...types), blanks: fc.boolean() });
+  const table = fc.array(column, { minLength: 1, maxLength: 8 }).chain((cols) =>
+    fc.tuple(
+      fc.constant(cols),
+      fc.tuple(...Array.from({ length: ROWS }, (_, i) => fc.tuple(...cols.map((c) => fc.tuple(columnOf[c.type]!(i), fc.integer({ min: 0, max: 9 })).map(([v, r]) => (c.blanks && r === 0 && i > 0 ? '' : v)))))),
+    ),
+  );
+
+  it('each column gets the type of its values, required when never blank, and the draft accepts the table', async () => {
+    await fc.assert(
+      fc.asyncProperty(table, async ([cols, rows]) => {
+        const names = cols.map((c, i) => `${c.type}_${i}`);
+        const file = saved('typed.csv', [['row_id', ...names].join(','), ...rows.map((r, i) => [`r${i}`, ...r.map((v) => (v.includes(',') ? `"${v}"` : v))].join(','))].join('\n') + '\n');
+        const res = await run(['contract', 'infer', file]);
+        expect(res.code, res.stderr).toBe(0);
+        const { typed } = await draftOf(res.stdout);
+        cols.forEach((c, i) => {
+          const f = typed!.fields[names[i]!]!;
+          expect(f.type, names[i]).toBe(c.type);
+          const blank = rows.some((r) => r[i] === '');
+          expect(f.required === true, `${names[i]} required`).toBe(!blank);
+          if (c.type === 'string') expect(f.max_length).toBeGreaterThanOrEqual(Math.max(...rows.map((r) => r[i]!.length)));
+        });
+        const contract = saved('typed.contract.yaml', res.stdout);
+        const v = await run(['validate', file, '--contract', contract]);
+        expect(v.code, v.stderr).toBe(0);
+      }),
+      { numRuns: 6 },
+    );
+  }, 60_000);
 });
