@@ -46,13 +46,27 @@ describe('parallel runner: a worker thread dies', () => {
   it('its pieces are done again on the main thread: the same output, dead-letter file and exit status as one thread', async () => {
     const f = join(dir, 'dies.csv');
     writeFileSync(f, csv(60_000));
+    // a stateless user stage that ends its worker thread on its 5th piece (as if killed or out of memory)
+    writeFileSync(
+      join(dir, 'dies.mjs'),
+      [
+        "import { isMainThread } from 'node:worker_threads';",
+        'let n = 0;',
+        'export default { name: "dies", parallel: true, process(records) {',
+        '  if (!isMainThread && ++n === 5) process.exit(70);',
+        '  return { kept: records, rejected: [] };',
+        '} };',
+      ].join('\n'),
+    );
     const run = (name: string, env: Record<string, string>) =>
-      runCli(['run', f, '--to', join(dir, `${name}.ndjson`), '--dlq', join(dir, `${name}.dlq.ndjson`), '-q'], {
+      runCli(['run', f, '--stage', './dies.mjs', '--to', join(dir, `${name}.ndjson`), '--dlq', join(dir, `${name}.dlq.ndjson`), '-q'], {
+        cwd: dir,
         env: { RECFLOW_CHUNK_BYTES: '16384', RECFLOW_EXPLAIN: '1', ...env },
       });
     const want = await run('one-thread', { RECFLOW_WORKERS: '0' });
-    const got = await run('worker-dies', { RECFLOW_WORKERS: '1', RECFLOW_TEST_WORKER_DIES_AT: '5' });
+    const got = await run('worker-dies', { RECFLOW_WORKERS: '1' });
     expect(got.stderr).toContain('parallel runner: 1 worker thread');
+    expect(got.stderr).toContain('stages in the workers: contract, dies');
     expect(got.stderr).toContain('recflow: warning: a worker thread stopped (exit code 70); its pieces are done again on the main thread');
     expect(got.code).toBe(want.code);
     const read = (name: string): string => readFileSync(join(dir, name), 'utf8');

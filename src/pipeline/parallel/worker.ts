@@ -17,10 +17,6 @@ function alloc(bytes: number): Buffer {
   return Buffer.allocUnsafeSlow(bytes);
 }
 
-// For tests only: the worker dies on its n-th piece, as if killed or out of memory.
-const dieAt = Number(process.env.RECFLOW_TEST_WORKER_DIES_AT ?? 0);
-let pieces = 0;
-
 const setup = (workerData ?? null) as WorkerSetup | null;
 // the plan's stages, built here as the main thread built them (pieces wait for them)
 const ready: Promise<void> = setup?.stages ? buildWorkerStages(setup.stages.spec, setup.stages.count).then(usePieceStages) : Promise.resolve();
@@ -32,7 +28,6 @@ if (port) {
   const crash = (task: PieceTask, err: unknown): void =>
     send({ id: task.id, crash: (err as Error)?.stack ?? String(err) }, [task.bytes.buffer as ArrayBuffer]);
   const handle = (task: PieceTask): void | Promise<void> => {
-    if (dieAt > 0 && ++pieces === dieAt) process.exit(70);
     if (task.spare) {
       for (const b of task.spare) spares.push(b);
       task.spare = undefined;
