@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
 import { checkRecord } from '../contract/index.js';
+import { resolveOptions } from '../config/options.js';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
 import { addKafkaClientOptions, parseKafkaOptions } from '../kafka/options.js';
@@ -38,6 +39,7 @@ export function peekCommand(): Command {
     .option('--debug', 'log every Kafka request kafkajs makes (stderr)');
   addKafkaClientOptions(cmd);
   cmd.action(async (address: string, opts: PeekOptions & Record<string, unknown>) => {
+    resolveOptions(cmd); // flag > env (RECFLOW_KAFKA_TIMEOUT, ...) > default, as for run: fills `opts`
     if (opts.show !== undefined && opts.show !== 'value' && opts.show !== 'meta') {
       throw new RecflowError('usage', `--show '${opts.show}' is not known: use 'value' or 'meta'`);
     }

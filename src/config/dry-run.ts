@@ -51,6 +51,8 @@ async function expandSources(sources: string[]): Promise<string[]> {
 async function checkSink(opts: Record<string, unknown>, sources: string[]): Promise<void> {
   for (const s of sources) checkScheme(s, 'source');
   const to = typeof opts.to === 'string' ? opts.to : undefined;
+  // the Kafka options are checked as the run checks them (`--max-duration 0` is exit 2 here too)
+  if ([...sources, to ?? ''].some((s) => /^kafka:\/\//i.test(s))) (await import('../kafka/options.js')).parseKafkaOptions(opts, process.env);
   if (to === undefined || to === '-') return;
   checkScheme(to, 'sink');
   if (/^https?:\/\//i.test(to)) (await import('../sinks/http/options.js')).parseHttpSinkOptions(to, opts, process.env);

@@ -1,20 +1,19 @@
 // Precedence for `run`: flag > environment (RECFLOW_*) > config file > default.
-// Works over whatever options the command has (including ones added later, such as
+// Reads the config file (its keys, sources and stages) and hands the layering to
+// options.ts, the one resolver every command uses. Works over whatever options the command has (including ones added later, such as
 // the HTTP and Kafka options), so every option has the same three other spellings:
 //   --max-rejects 10  =  RECFLOW_MAX_REJECTS=10  =  `maxRejects: 10` (or `max-rejects:`) in the config.
 import { isAbsolute, join } from 'node:path';
 import type { Command, Option } from 'commander';
 import { RecflowError } from '../errors.js';
+import { NOT_CONFIGURABLE, parseValue, resolveOptions, type Origin } from './options.js';
 import { stageRefFromFlag, type StageRef } from '../stages/parse-spec.js';
 import { didYouMean } from '../stages/suggest.js';
 import { sourceSettings, sourceSettingsOf } from '../sources/index.js';
 import type { LoadedConfig } from './load.js';
 
-export type Origin = 'flag' | 'env' | 'config' | 'default';
-
-/** Options that only make sense on the command line (or are read elsewhere). */
-const NOT_CONFIGURABLE = new Set(['help', 'version', 'config', 'dryRun', 'stage']);
-const BOOLS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false, '': false };
+export type { Origin } from './options.js';
+export { envName } from './options.js';
 
 export interface ResolvedRun {
   sources: string[];
@@ -24,7 +23,6 @@ export interface ResolvedRun {
   config?: LoadedConfig;
 }
 
-export const envName = (attr: string): string => 'RECFLOW_' + attr.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
 const camel = (key: string): string => key.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Path-relative values in a config file resolve against the config file's folder. */
@@ -36,39 +34,6 @@ export function relativeTo(dir: string, p: string): string {
 /** `--to <sink>` and options whose argument is a `<file>`, `<path>` or `<dir>` name a place on disk. */
 export function isPathOption(opt: Option): boolean {
   return opt.attributeName() === 'to' || /<(file|path|dir)>/.test(opt.flags);
-}
-
-function parseValue(opt: Option, value: unknown, where: string): unknown {
-  const fail = (msg: string): never => {
-    throw new RecflowError('config', `${where}: ${msg.replace(/\.$/, '')}`);
-  };
-  if (!opt.required && !opt.optional) {
-    const b = typeof value === 'boolean' ? value : typeof value === 'string' || typeof value === 'number' ? BOOLS[String(value).trim().toLowerCase()] : undefined;
-    return b ?? fail(`expected true or false, got ${JSON.stringify(value)}`);
-  }
-  if (Array.isArray(value) && (opt.variadic || (opt.parseArg?.length ?? 0) >= 2)) {
-    // a repeatable or variadic option: a list in the config, fed in like repeated flags
-    let acc: unknown = opt.variadic && !opt.parseArg ? [] : undefined;
-    for (const item of value) {
-      if (typeof item !== 'string' && typeof item !== 'number') fail(`expected a list of texts or numbers, got ${JSON.stringify(item)}`);
-      const text = String(item);
-      try {
-        acc = opt.parseArg ? opt.parseArg(text, acc) : [...(acc as string[]), text];
-      } catch (err) {
-        fail(`${(err as Error).message.replace(/\.$/, '')}, got ${JSON.stringify(text)}`);
-      }
-    }
-    return acc;
-  }
-  if (typeof value !== 'string' && typeof value !== 'number') return fail(`expected a text or a number, got ${JSON.stringify(value)}`);
-  const text = String(value);
-  if (opt.argChoices && !opt.argChoices.includes(text)) fail(`expected one of ${opt.argChoices.join(', ')}, got ${JSON.stringify(text)}`);
-  if (!opt.parseArg) return text;
-  try {
-    return opt.parseArg(text, undefined);
-  } catch (err) {
-    return fail(`${(err as Error).message.replace(/\.$/, '')}, got ${JSON.stringify(text)}`);
-  }
 }
 
 /** The config key for each option: camelCase attribute and kebab long name; `no-x` keys invert. */
@@ -161,24 +126,7 @@ export async function resolveRun(cmd: Command, args: string[], env: NodeJS.Proce
     }
     if (problems.length) throw new RecflowError('config', problems.join('\n'));
   }
-  const done = new Set<string>();
-  for (const { opt, attr } of table.values()) {
-    if (done.has(attr)) continue;
-    done.add(attr);
-    const src = cmd.getOptionValueSource(attr);
-    if (src === 'cli' || src === 'env') {
-      origins[attr] = src === 'cli' ? 'flag' : 'env';
-      continue;
-    }
-    const name = envName(attr);
-    if (env[name] !== undefined) {
-      cmd.setOptionValueWithSource(attr, parseValue(opt, env[name], name), 'env');
-      origins[attr] = 'env';
-    } else if (fromConfig.has(attr)) {
-      cmd.setOptionValueWithSource(attr, fromConfig.get(attr), 'config');
-      origins[attr] = 'config';
-    } else origins[attr] = 'default';
-  }
+  Object.assign(origins, resolveOptions(cmd, env, fromConfig));
   // The whole config is checked even where flags win: a bad file should not wait for the day the flag is gone.
   const cfgSources = config?.data.sources === undefined ? undefined : configSources(config, config.data.sources);
   const cfgStages = config?.data.stages === undefined ? undefined : configStages(config, config.data.stages);

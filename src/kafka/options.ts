@@ -2,6 +2,7 @@
 // types and checks them, docs/kafka.md describes them. Secrets come from env or a file only.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { parseDuration, withEnv } from '../config/options.js';
 import { RecflowError } from '../errors.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -45,7 +46,8 @@ export const KAFKA_DEFAULTS = {
 /** Adds the Kafka flags to `run`. Defaults live in parseKafkaOptions so env can fill unset flags. */
 export function addKafkaOptions(cmd: Command): Command {
   cmd
-    .addOption(new Option('--group <name>', 'Kafka source: consumer group (default "recflow"; env RECFLOW_KAFKA_GROUP)'))
+    // RECFLOW_GROUP (the generic name) was read too, once: kept as a deprecated alias
+    .addOption(withEnv(new Option('--group <name>', 'Kafka source: consumer group (default "recflow"; env RECFLOW_KAFKA_GROUP)'), 'RECFLOW_KAFKA_GROUP', ['RECFLOW_GROUP']))
     .addOption(
       new Option('--from-beginning', 'Kafka source: with no committed offset, start at the oldest message (default)')
         .conflicts('fromEnd'),
@@ -121,17 +123,6 @@ export function checkKafkaFlagsApply(
   if (cli && !kafkaAny) throw usage(`${CLIENT_FLAGS[cli]} applies only when reading from or writing to Kafka (kafka://...)`);
 }
 
-/** Parses `90s`, `5m`, `1h`, `250ms`, or a plain number of seconds. */
-export function parseDuration(value: unknown, name: string): number {
-  const text = String(value).trim();
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
-  if (!m) throw usage(`${name} '${text}' is not a duration: write e.g. 500ms, 30s, 5m or 1h`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  const ms = Math.round(Number(m[1]) * unit);
-  if (ms <= 0) throw usage(`${name} must be longer than 0`);
-  return ms;
-}
-
 function parseCount(value: unknown, name: string): number {
   const text = String(value).trim();
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < 1) {
@@ -165,16 +156,11 @@ function readSecretFile(path: string, name: string): string {
 }
 
 /**
- * Typed options from commander's camelCased opts() and the environment.
- * Precedence: flag (or config file value, already merged into opts) > RECFLOW_KAFKA_* > default.
+ * Typed options from the resolved opts() (flag > env > config, see config/options.ts),
+ * defaults applied here. `env` is read for the one secret without a flag: RECFLOW_KAFKA_PASSWORD.
  */
 export function parseKafkaOptions(opts: Raw, env: NodeJS.ProcessEnv = process.env): KafkaOptions {
-  const pick = (key: string, envName: string): unknown => {
-    const v = opts[key];
-    if (v !== undefined && v !== null) return v;
-    const e = env[envName];
-    return e !== undefined && e !== '' ? e : undefined;
-  };
+  const pick = (key: string): unknown => (opts[key] === null ? undefined : opts[key]);
 
   const fromBeginning = opts.fromBeginning === undefined ? undefined : parseBool(opts.fromBeginning, '--from-beginning');
   const fromEnd = opts.fromEnd === undefined ? undefined : parseBool(opts.fromEnd, '--from-end');
@@ -188,26 +174,28 @@ export function parseKafkaOptions(opts: Raw, env: NodeJS.ProcessEnv = process.en
     untilCaughtUp = true;
   }
 
-  const group = String(pick('group', 'RECFLOW_KAFKA_GROUP') ?? KAFKA_DEFAULTS.group).trim();
+  const group = String(pick('group') ?? KAFKA_DEFAULTS.group).trim();
   if (!/^[A-Za-z0-9._-]{1,249}$/.test(group)) {
     throw usage(`--group '${group}' may hold only letters, digits, '.', '_' and '-'`);
   }
-  const clientId = String(pick('kafkaClientId', 'RECFLOW_KAFKA_CLIENT_ID') ?? KAFKA_DEFAULTS.clientId);
+  const clientId = String(pick('kafkaClientId') ?? KAFKA_DEFAULTS.clientId);
 
-  const num = <T>(key: string, envName: string, flag: string, parse: (v: unknown, n: string) => T, dflt: T): T => {
-    const v = pick(key, envName);
-    return v === undefined ? dflt : parse(v, opts[key] !== undefined ? flag : envName);
+  const num = <T>(key: string, flag: string, parse: (v: unknown, n: string) => T, dflt: T): T => {
+    const v = pick(key);
+    return v === undefined ? dflt : parse(v, flag);
   };
-  const maxRecords = num('maxRecords', '', '--max-records', parseCount, undefined as number | undefined);
-  const maxDurationMs = num('maxDuration', '', '--max-duration', parseDuration, undefined as number | undefined);
-  const timeoutMs = num('kafkaTimeout', 'RECFLOW_KAFKA_TIMEOUT', '--kafka-timeout', parseDuration, KAFKA_DEFAULTS.timeoutMs);
-  const maxWaitMs = num('kafkaMaxWait', 'RECFLOW_KAFKA_MAX_WAIT', '--kafka-max-wait', parseDuration, KAFKA_DEFAULTS.maxWaitMs);
-  const batchSize = num('kafkaBatch', 'RECFLOW_KAFKA_BATCH', '--kafka-batch', parseCount, KAFKA_DEFAULTS.batchSize);
-  const sessionTimeoutMs = num('kafkaSessionTimeout', 'RECFLOW_KAFKA_SESSION_TIMEOUT', '--kafka-session-timeout', parseDuration, KAFKA_DEFAULTS.sessionTimeoutMs);
+  // 0 is refused for every Kafka duration: a timeout, wait or batch duration of 0 would end at once
+  const duration = (v: unknown, n: string): number => parseDuration(v, n, 'positive');
+  const maxRecords = num('maxRecords', '--max-records', parseCount, undefined as number | undefined);
+  const maxDurationMs = num('maxDuration', '--max-duration', duration, undefined as number | undefined);
+  const timeoutMs = num('kafkaTimeout', '--kafka-timeout', duration, KAFKA_DEFAULTS.timeoutMs);
+  const maxWaitMs = num('kafkaMaxWait', '--kafka-max-wait', duration, KAFKA_DEFAULTS.maxWaitMs);
+  const batchSize = num('kafkaBatch', '--kafka-batch', parseCount, KAFKA_DEFAULTS.batchSize);
+  const sessionTimeoutMs = num('kafkaSessionTimeout', '--kafka-session-timeout', duration, KAFKA_DEFAULTS.sessionTimeoutMs);
   if (sessionTimeoutMs < 3_000) throw usage('--kafka-session-timeout must be at least 3s (brokers usually require 6s)');
   if (maxWaitMs > timeoutMs) throw usage('--kafka-max-wait must not be longer than --kafka-timeout');
 
-  const caPath = pick('kafkaCa', 'RECFLOW_KAFKA_CA');
+  const caPath = pick('kafkaCa');
   let sslCa: string | undefined;
   if (caPath !== undefined) {
     try {
@@ -216,7 +204,7 @@ export function parseKafkaOptions(opts: Raw, env: NodeJS.ProcessEnv = process.en
       throw usage(`--kafka-ca: cannot read '${String(caPath)}' (${(err as Error).message}): give a PEM file of CA certificates`);
     }
   }
-  const sslRaw = pick('kafkaSsl', 'RECFLOW_KAFKA_SSL');
+  const sslRaw = pick('kafkaSsl');
   const ssl = sslCa !== undefined || (sslRaw !== undefined && parseBool(sslRaw, '--kafka-ssl'));
 
   return {
@@ -232,13 +220,13 @@ export function parseKafkaOptions(opts: Raw, env: NodeJS.ProcessEnv = process.en
     sessionTimeoutMs,
     ssl,
     sslCa,
-    sasl: parseSasl(pick, opts),
+    sasl: parseSasl(pick, env),
   };
 }
 
-function parseSasl(pick: (key: string, envName: string) => unknown, opts: Raw): KafkaOptions['sasl'] {
-  const mechRaw = pick('kafkaSaslMechanism', 'RECFLOW_KAFKA_SASL_MECHANISM');
-  const username = pick('kafkaUsername', 'RECFLOW_KAFKA_USERNAME');
+function parseSasl(pick: (key: string) => unknown, env: NodeJS.ProcessEnv): KafkaOptions['sasl'] {
+  const mechRaw = pick('kafkaSaslMechanism');
+  const username = pick('kafkaUsername');
   if (mechRaw === undefined && username === undefined) return undefined;
   const mechanism = String(mechRaw ?? 'plain').trim().toLowerCase() as SaslMechanism;
   if (!MECHANISMS.includes(mechanism)) {
@@ -247,13 +235,11 @@ function parseSasl(pick: (key: string, envName: string) => unknown, opts: Raw): 
   if (username === undefined || String(username) === '') {
     throw usage('SASL needs a user name: give --kafka-username or set RECFLOW_KAFKA_USERNAME');
   }
-  // The file flag wins over the env secret, as a flag wins over env everywhere.
-  const file = pick('kafkaPasswordFile', 'RECFLOW_KAFKA_PASSWORD_FILE');
+  // The file (flag, RECFLOW_KAFKA_PASSWORD_FILE or config) wins over the env secret, as a flag wins over env everywhere.
+  const file = pick('kafkaPasswordFile');
   let password: string | undefined;
-  if (file !== undefined) {
-    const name = opts.kafkaPasswordFile !== undefined ? '--kafka-password-file' : 'RECFLOW_KAFKA_PASSWORD_FILE';
-    password = readSecretFile(String(file), name);
-  } else password = pick('__never__', 'RECFLOW_KAFKA_PASSWORD') as string | undefined;
+  if (file !== undefined) password = readSecretFile(String(file), '--kafka-password-file');
+  else password = env.RECFLOW_KAFKA_PASSWORD;
   if (password === undefined || password === '') {
     throw usage('SASL needs a password: set RECFLOW_KAFKA_PASSWORD or give --kafka-password-file (never on the command line)');
   }

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKafkaAddress, topicFor } from '../../src/kafka/address.js';
 import { boundedRetry, describeKafkaError } from '../../src/kafka/client.js';
-import { addKafkaOptions, checkKafkaFlagsApply, parseDuration, parseKafkaOptions } from '../../src/kafka/options.js';
+import { resolveOptions } from '../../src/config/options.js';
+import { addKafkaOptions, checkKafkaFlagsApply, parseKafkaOptions } from '../../src/kafka/options.js';
 import { PartitionTable } from '../../src/kafka/partitions.js';
 import { RecflowError } from '../../src/errors.js';
 import { tempDir } from '../support/cli.js';
@@ -74,10 +75,15 @@ describe('parseKafkaOptions', () => {
     });
   });
 
-  it('reads flags, then env', () => {
+  it('reads flags, then env (through the one resolver, config/options.ts)', () => {
     const env = { RECFLOW_KAFKA_GROUP: 'envgroup', RECFLOW_KAFKA_TIMEOUT: '5s', RECFLOW_KAFKA_SSL: '1' };
-    expect(parseKafkaOptions({}, env)).toMatchObject({ group: 'envgroup', timeoutMs: 5000, ssl: true });
-    expect(parseKafkaOptions({ group: 'flag', kafkaTimeout: '2m' }, env)).toMatchObject({ group: 'flag', timeoutMs: 120_000 });
+    const resolved = (argv: string[]): Record<string, unknown> => {
+      const cmd = addKafkaOptions(new Command('run').exitOverride()).parse(argv, { from: 'user' });
+      resolveOptions(cmd, env);
+      return cmd.opts();
+    };
+    expect(parseKafkaOptions(resolved([]), {})).toMatchObject({ group: 'envgroup', timeoutMs: 5000, ssl: true });
+    expect(parseKafkaOptions(resolved(['--group', 'flag', '--kafka-timeout', '2m']), {})).toMatchObject({ group: 'flag', timeoutMs: 120_000 });
     const o = parseKafkaOptions({ fromEnd: true, until: 'caught-up', maxRecords: '10', maxDuration: '1.5s' }, {});
     expect(o).toMatchObject({ fromBeginning: false, untilCaughtUp: true, maxRecords: 10, maxDurationMs: 1500 });
   });
@@ -132,13 +138,6 @@ describe('parseKafkaOptions', () => {
 });
 
 describe('helpers', () => {
-  it('parseDuration', () => {
-    expect(parseDuration('250ms', 'x')).toBe(250);
-    expect(parseDuration('90', 'x')).toBe(90_000);
-    expect(parseDuration('5m', 'x')).toBe(300_000);
-    expect(parseDuration('1h', 'x')).toBe(3_600_000);
-  });
-
   it('boundedRetry keeps the total backoff within the timeout', () => {
     for (const t of [1_000, 5_000, 30_000, 120_000]) {
       const r = boundedRetry(t);

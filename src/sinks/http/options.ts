@@ -1,6 +1,7 @@
 // The HTTP sink's options: one table drives the `run` flags, their help and the parser.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parseDuration } from '../../config/options.js';
 import { RecflowError } from '../../errors.js';
 
 export type BodyFormat = 'ndjson' | 'json';
@@ -116,16 +117,6 @@ export function parseSize(v: unknown, flag: string): number {
   return n;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, '': 1000, m: 60_000, h: 3_600_000 };
-
-/** `90s`, `5m`, `500ms`, `1h`; a bare number is seconds. */
-export function parseDuration(v: unknown, flag: string): number {
-  const m = typeof v === 'number' ? [String(v), String(v), ''] : typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(v) : null;
-  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? '').toLowerCase()]!) : NaN;
-  if (!Number.isFinite(ms) || ms < 0) throw usage(`${flag} must be a duration such as 90s, 5m or 500ms, got '${shown(v)}'`);
-  return ms;
-}
-
 export function parseRetryOn(v: unknown): RetryOn {
   const text = Array.isArray(v) ? v.join(',') : String(v);
   const out: RetryOn = { statuses: [], classes: [] };
@@ -227,7 +218,7 @@ export function parseUrl(address: string): URL {
   return url;
 }
 
-/** Parses the run command's options (commander's camelCased `opts()`, or the config file's) and the environment. */
+/** Parses the run command's resolved options (flag > env > config, see config/options.ts) and the token's environment. */
 export function parseHttpSinkOptions(address: string, opts: Record<string, unknown>, env: NodeJS.ProcessEnv): HttpSinkOptions {
   const options: HttpSinkOptions = {
     url: parseUrl(address),
@@ -242,7 +233,8 @@ export function parseHttpSinkOptions(address: string, opts: Record<string, unkno
     headers: parseHeaders(opts.header),
     timeoutMs: integer(opts, 'timeoutMs', 1),
     retries: integer(opts, 'retries', 0),
-    retryMaxTimeMs: parseDuration(pick(opts, 'retryMaxTime'), '--retry-max-time'),
+    // 0: the first try only (no retry starts later than 0 after it)
+    retryMaxTimeMs: parseDuration(pick(opts, 'retryMaxTime'), '--retry-max-time', 'zero-allowed'),
     retryBaseMs: integer(opts, 'retryBaseMs', 1),
     retryCapMs: integer(opts, 'retryCapMs', 1),
     retryOn: parseRetryOn(pick(opts, 'retryOn')),
