@@ -1,4 +1,6 @@
-// One error type with stable codes; the CLI maps codes to exit statuses in one table.
+// One error type with stable codes, and the one table from a code to the exit status:
+// every command and every path (an error before the run, a failure during it, a signal)
+// takes its status from here, so the same failure exits the same however it is met.
 
 export type RecflowErrorCode =
   | 'usage' // bad option, bad value, unknown command → exit 2
@@ -6,7 +8,8 @@ export type RecflowErrorCode =
   | 'input' // missing/unreadable file, duplicate CSV header → exit 2
   | 'data' // too many rejects → exit 1
   | 'sink' // a sink failed for good → exit 3
-  | 'source' // a source failed for good (broker unreachable) → exit 3
+  | 'source' // a source failed for good (broker unreachable, a corrupt .gz wherever met) → exit 3
+  | 'internal' // a bug: a worker crashed, a promise never settled → exit 3
   | 'interrupted'; // SIGINT/SIGTERM after a clean drain → 130/143
 
 export class RecflowError extends Error {
@@ -28,22 +31,27 @@ export class RecflowError extends Error {
   }
 }
 
-const EXIT: Record<RecflowErrorCode, number> = {
+/** Error code → exit status (README, "Streams and exit status"). */
+export const EXIT_STATUS: Readonly<Record<Exclude<RecflowErrorCode, 'interrupted'>, number>> = {
   usage: 2,
   config: 2,
   input: 2,
   data: 1,
   sink: 3,
   source: 3,
-  interrupted: 130,
+  internal: 3,
 };
 
+/** 128 + the signal number, as shells report it. */
+export function signalExitStatus(signal: NodeJS.Signals | undefined): number {
+  return signal === 'SIGTERM' ? 143 : 130;
+}
+
+/** The exit status for anything thrown: a RecflowError by its code; anything else is internal. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof RecflowError) {
-    if (err.code === 'interrupted') return err.signal === 'SIGTERM' ? 143 : 130;
-    return EXIT[err.code];
-  }
-  return 3;
+  if (!(err instanceof RecflowError)) return EXIT_STATUS.internal;
+  if (err.code === 'interrupted') return signalExitStatus(err.signal);
+  return EXIT_STATUS[err.code];
 }
 
 export const usageError = (message: string): RecflowError => new RecflowError('usage', message);

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Chalk } from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
-import { RecflowError } from '../errors.js';
+import { EXIT_STATUS, RecflowError, signalExitStatus } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from '../pipeline/dlq.js';
 import { Progress } from '../pipeline/progress.js';
 import { makeRunner, type PlanRunner } from '../pipeline/parallel/index.js';
@@ -157,7 +157,7 @@ export async function execute(x: Execution): Promise<number> {
   let early: NodeJS.Signals | undefined;
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) process.exit(signal === 'SIGTERM' ? 143 : 130); // a second signal: stop now
+    if (stopping) process.exit(signalExitStatus(signal)); // a second signal: stop now
     stopping = true;
     ctx.log(`${signal}: stopping; writing what was read (send again to quit at once)`);
     if (runner) runner.stop(signal);
@@ -246,7 +246,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     // the event loop emptied while the run still waited: a promise nothing will settle
     const why = 'the run was waiting for something that can no longer happen (nothing left to wait on); exit 3. Records not accounted for in the dead-letter output may not have been delivered. This is a bug in recflow or in a user stage (a promise that never settles); please report it.';
     log('error', `internal error: ${why}`, undefined, `recflow: internal error: ${why}\n`);
-    process.exitCode = 3;
+    process.exitCode = EXIT_STATUS.internal;
   });
   try {
     started(runner);

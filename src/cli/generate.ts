@@ -1,6 +1,6 @@
 // `recflow generate customers|inventory`: parse and check the options, then hand over to src/generate.
 import { Command, CommanderError } from 'commander';
-import { RecflowError, usageError } from '../errors.js';
+import { RecflowError, signalExitStatus, usageError } from '../errors.js';
 import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
 import type { Kind } from '../pipeline/types.js';
 import { log } from '../log.js';
@@ -73,7 +73,7 @@ function stopOnSignals(): { signal: AbortSignal; received: () => NodeJS.Signals 
   const ctrl = new AbortController();
   let received: NodeJS.Signals | undefined;
   const on = (sig: NodeJS.Signals): void => {
-    if (received) process.exit(sig === 'SIGTERM' ? 143 : 130); // a second signal: stop now
+    if (received) process.exit(signalExitStatus(sig)); // a second signal: stop now
     received = sig;
     ctrl.abort();
   };

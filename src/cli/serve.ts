@@ -1,7 +1,7 @@
 // `recflow serve`: a local analytics endpoint for demos and tests (see docs/http.md).
 import { isIPv4 } from 'node:net';
 import { Command } from 'commander';
-import { RecflowError } from '../errors.js';
+import { RecflowError, signalExitStatus } from '../errors.js';
 import { startServer, type ServeOptions } from '../serve/server.js';
 import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
 import { log } from '../log.js';
@@ -110,6 +110,11 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
     say(`recflow serve: warning: --host ${opts.host} is not a loopback address and no token is set: anyone who can reach it can post records and read /stats; set RECFLOW_SERVE_TOKEN or --token-file`);
   }
   if (faults.length > 0) say(`recflow serve: injecting faults (${faults.join(', ')}; seed ${opts.seed})`);
+  // Before the line below: whoever waits for it may signal at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   // Last, so that whoever waits for this line finds everything above it printed.
   say(`recflow serve listening on ${server.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);
 
@@ -126,12 +131,9 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
   }, 10_000);
   ticker.unref();
 
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const signal = await stopped;
   clearInterval(ticker);
   await server.close();
   say(`${line()}; stopped by ${signal}`);
-  process.exitCode = signal === 'SIGTERM' ? 143 : 130;
+  process.exitCode = signalExitStatus(signal);
 }

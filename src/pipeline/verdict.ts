@@ -1,5 +1,5 @@
 // From how a run ended to its exit status and the one-line outcome of the summary.
-import type { RecflowError } from '../errors.js';
+import { EXIT_STATUS, exitCodeFor, signalExitStatus, type RecflowError } from '../errors.js';
 import type { RunOutcome } from './runner.js';
 import type { RunStats } from './stats.js';
 
@@ -34,20 +34,20 @@ export function verdictFor(result: RunOutcome, stats: RunStats, r: VerdictRules)
   }
   // a sink that failed because of the stop (its records dead-lettered) is the interruption, not a sink failure
   const failure = result.failure && !(result.interrupted && result.failure.signal) ? result.failure : undefined;
-  if (failure) return { exitCode: 3, outcome: `failed: ${failure.message}`, failure };
+  if (failure) return { exitCode: exitCodeFor(failure), outcome: `failed: ${failure.message}`, failure };
   if (result.interrupted) {
     return {
-      exitCode: result.interrupted === 'SIGTERM' ? 143 : 130,
+      exitCode: signalExitStatus(result.interrupted),
       outcome:
         stats.failed > 0
           ? `interrupted by ${result.interrupted}; ${stats.failed} records not delivered (in the dead-letter output as delivery_failed)`
           : `interrupted by ${result.interrupted}; what was read is written`,
     };
   }
-  if (r.failOnEmpty && stats.recordsIn === 0) return { exitCode: 1, outcome: 'no records read (--fail-on-empty)' };
+  if (r.failOnEmpty && stats.recordsIn === 0) return { exitCode: EXIT_STATUS.data, outcome: 'no records read (--fail-on-empty)' };
   if (tooMany) {
     return {
-      exitCode: 1,
+      exitCode: EXIT_STATUS.data,
       outcome:
         `too many rejected records: ${stats.rejected} of ${stats.recordsIn}` +
         (allowed !== undefined ? ` (allowed: ${allowed})` : ` (allowed share: ${r.maxRejectRate})`),

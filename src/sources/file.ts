@@ -85,7 +85,8 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
       }
     } catch (err) {
       const why = (err as Error).message;
-      if (text === 0) throw new RecflowError('input', `${spec.name}: not valid gzip data after ${counter.bytes} bytes (${why}); check the file or drop the .gz suffix`, { cause: err });
+      // a source failure (exit 3) whether met at open (the header is read) or later in the run
+      if (text === 0) throw new RecflowError('source', `${spec.name}: not valid gzip data after ${counter.bytes} bytes (${why}); check the file or drop the .gz suffix`, { cause: err });
       // records before the damage were read and delivered: the source failed (exit 3), not the usage
       throw new RecflowError('source', `${spec.name}: gzip data truncated or corrupt at byte ${gunzip.bytesWritten} of the compressed file (${why}), after ${text} bytes of text; the records before it were read`, { cause: err });
     } finally {
