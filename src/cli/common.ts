@@ -1,6 +1,6 @@
 // What `run` and `validate` share: option parsers, colour, and one pipeline execution
 // (open sources → stages → sink, progress, signals, summary, exit status).
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../sinks/util/atomic-file.js';
 import { gzipSync } from 'node:zlib';
 import { Chalk } from 'chalk';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -224,7 +224,9 @@ async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { le
     for (const s of sources) await s.close?.().catch(() => {});
     return end({ failure: err }, null);
   }
-  const dlq = opts.dlq ? fileDeadLetter(opts.dlq) : noDeadLetter;
+  // sources that ack (Kafka, --checkpoint) need each batch's rejects under the final name before its ack
+  const acked = typeof opts.checkpoint === 'string' || x.sourceArgs.some((a) => /^kafka:\/\//i.test(a));
+  const dlq = opts.dlq ? fileDeadLetter(opts.dlq, { acked }) : noDeadLetter;
   const metrics: MetricsServer | undefined = metricsModule && opts.metrics ? await metricsModule.startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
   const spec = x.stageSpec ? { ...x.stageSpec, contracts: opts.contract ?? [] } : undefined;
@@ -290,7 +292,7 @@ async function finish(x: Execution, f: Finished, outcome: RunOutcome): Promise<n
   log('info', 'summary', summary, text);
   const json = JSON.stringify(summary, null, 2) + '\n';
   if (opts.summaryJson === '-') process.stdout.write(json);
-  else if (opts.summaryJson) writeFileSync(opts.summaryJson, opts.summaryJson.toLowerCase().endsWith('.gz') ? gzipSync(json) : json);
+  else if (opts.summaryJson) await writeFileAtomic(opts.summaryJson, opts.summaryJson.toLowerCase().endsWith('.gz') ? gzipSync(json) : json);
   await writeReports(reports, { collector, command: x.command, version: VERSION, summaryText: text, summaryJson: json, annotations: opts.annotations ?? 10, env: process.env });
   return verdict.exitCode;
 }

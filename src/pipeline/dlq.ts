@@ -1,8 +1,11 @@
-// The dead-letter output: one NDJSON line per rejected record (records.md).
+// The dead-letter output: one NDJSON line per rejected record (records.md). A file is
+// written aside and renamed into place at the end, or in place when sources ack (below).
 import { createWriteStream, fsync, type WriteStream } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
 import { stringifyLossless } from '../contract/lossless.js';
+import { AsideFile, clearLeftovers, isSpecialFile, syncDir } from '../sinks/util/atomic-file.js';
 import type { Rejected } from './types.js';
 
 export interface DeadLetter {
@@ -53,9 +56,21 @@ export const noDeadLetter: DeadLetter = {
   close: async () => {},
 };
 
+export interface DeadLetterOptions {
+  /**
+   * A source of the run acknowledges what it read (Kafka commits, --checkpoint): the
+   * rejects of a batch must be durable under the final name before its ack, so the file
+   * is written in place and fsynced at sync(). Otherwise it is written aside (a temp file
+   * beside it) and renamed into place at close(): a killed run leaves the previous file.
+   */
+  acked: boolean;
+}
+
 /** `-`: stdout (refused up front when stdout is the sink); `.gz`: gzip, flushed at each sync. */
-export function fileDeadLetter(path: string): DeadLetter {
-  const file: WriteStream | NodeJS.WriteStream = path === '-' ? process.stdout : createWriteStream(path, { flags: 'w' });
+export function fileDeadLetter(path: string, opts: DeadLetterOptions): DeadLetter {
+  if (path !== '-') clearLeftovers(path); // temp files of killed runs, whichever way this one writes
+  const aside = path !== '-' && !opts.acked && !isSpecialFile(path) ? new AsideFile(path) : null;
+  const file: WriteStream | NodeJS.WriteStream = path === '-' ? process.stdout : (aside?.stream ?? createWriteStream(path, { flags: 'w' }));
   const gzip = path !== '-' && path.toLowerCase().endsWith('.gz') ? createGzip({ level: 6 }) : undefined;
   if (gzip) gzip.pipe(file);
   const out: Writable = gzip ?? file;
@@ -91,14 +106,26 @@ export function fileDeadLetter(path: string): DeadLetter {
     },
     needsDrain: () => out.writableNeedDrain,
     async close() {
-      await settle();
-      if (file === process.stdout && !gzip) return; // stdout stays open for the summary
-      const ended = new Promise<void>((resolve, reject) => {
-        file.once('finish', () => resolve());
-        file.once('error', reject);
-      });
-      out.end();
-      if (file !== process.stdout) await ended;
+      if (!aside) return end();
+      try {
+        await end();
+        await aside.commit();
+      } catch (err) {
+        await aside.discard(); // the final name keeps what it held
+        throw err;
+      }
+      syncDir(dirname(path));
     },
   };
+
+  async function end(): Promise<void> {
+    await settle();
+    if (file === process.stdout && !gzip) return; // stdout stays open for the summary
+    const ended = new Promise<void>((resolve, reject) => {
+      file.once('finish', () => resolve());
+      file.once('error', reject);
+    });
+    out.end();
+    if (file !== process.stdout) await ended;
+  }
 }

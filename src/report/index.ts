@@ -1,7 +1,9 @@
 // `--report FORMAT[:FILE]` (repeatable) on run and validate: which reports to write and
 // where, checked before the run; written after it from the collector and the summary.
-import { appendFileSync, writeFileSync } from 'node:fs';
+// Report files are replaced atomically; GITHUB_STEP_SUMMARY is appended to, as Actions expects.
+import { appendFileSync } from 'node:fs';
 import { RecflowError } from '../errors.js';
+import { writeFileAtomic } from '../sinks/util/atomic-file.js';
 import { ReportCollector } from './collect.js';
 
 export type ReportFormat = 'text' | 'json' | 'github' | 'junit' | 'sarif';
@@ -67,7 +69,7 @@ export async function writeReports(specs: ReportSpec[], x: ReportInputs): Promis
   for (const spec of specs) {
     if (spec.format === 'text' && !spec.file) continue; // the summary on stderr is that report
     const body = render(formats, spec, x, jsonFile);
-    if (spec.file) writeFileSync(spec.file, body);
+    if (spec.file) await writeFileAtomic(spec.file, body); // crash-safe: the old report or the whole new one
     else process.stdout.write(body);
     if (spec.format === 'github' && x.env.GITHUB_STEP_SUMMARY) appendFileSync(x.env.GITHUB_STEP_SUMMARY, formats.githubStepSummary(x.collector, `recflow ${x.command}`));
   }

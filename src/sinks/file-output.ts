@@ -1,63 +1,14 @@
-// One NDJSON output stream of the file/stdout sink, and the crash-safe file around it:
-// a temp file beside the target, fsynced and renamed into place only when finished, so
-// the final name holds either what was there before or a complete new file.
-import { closeSync, createWriteStream, fstatSync, fsync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, rename, statSync, unlinkSync, type WriteStream } from 'node:fs';
+// One NDJSON output stream of the file/stdout sink, and the crash-safe file around it
+// (util/atomic-file.ts): a temp file beside the target, fsynced and renamed into place
+// only when finished, so the final name holds what was there before or a complete new file.
+import { createWriteStream, fstatSync, ftruncateSync, openSync, readSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, createGzip, type Gzip } from 'node:zlib';
 import { RecflowError } from '../errors.js';
+import { AsideFile, closeQuietly, isSpecialFile, removeLeftovers } from './util/atomic-file.js';
 
-/** The temp file a target is written to: hidden, beside it (same file system, so rename is atomic). */
-export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
-}
-
-/**
- * Removes temp files of `target` left by runs that are gone (SIGKILL, a crash, or a failed
- * run that kept its temp file for inspection): their process no longer exists. Returns
- * their names, for a warning. A live process's temp file (a parallel run) is left alone.
- */
-export function removeLeftovers(target: string): string[] {
-  const dir = dirname(target);
-  const prefix = `.${basename(target)}.tmp-`;
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length));
-    if (!Number.isSafeInteger(pid) || pid === process.pid || alive(pid)) continue;
-    try {
-      unlinkSync(join(dir, name));
-      removed.push(join(dir, name));
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
-  return removed;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
-
-/** A path that exists and is not a regular file (a device, a FIFO): written in place. */
-export function isSpecialFile(path: string): boolean {
-  try {
-    return !statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+export { isSpecialFile, syncDir } from './util/atomic-file.js';
 
 /** One output stream; write() resolves when the data was handed to the OS. */
 export class NdjsonOut {
@@ -128,7 +79,8 @@ export class NdjsonOut {
 /** A file written aside and renamed into place by commit(); or, for a device or pipe, in place. */
 export class FileOut {
   readonly out: NdjsonOut;
-  readonly temp: string | null;
+  /** null: written in place (a device or pipe, or --append). */
+  private readonly aside: AsideFile | null;
   private readonly stream: WriteStream;
   /** Records written to it (for rotation). */
   records = 0;
@@ -149,39 +101,34 @@ export class FileOut {
     append = false,
   ) {
     const special = isSpecialFile(target);
-    this.temp = special || append ? null : tempPathFor(target);
-    if (this.temp) this.leftovers = removeLeftovers(target);
+    if (!special && !append) this.leftovers = removeLeftovers(target);
     if (append && !special && !gzip) this.cutBytes = cutTornLine(target);
-    // autoClose off: the descriptor stays open after the last write, for fsync
-    this.stream = createWriteStream(this.temp ?? target, { flags: append ? 'a' : 'w', autoClose: special });
+    this.aside = special || append ? null : new AsideFile(target);
+    this.stream = this.aside?.stream ?? createWriteStream(target, { flags: append ? 'a' : 'w' });
     this.out = new NdjsonOut(this.stream, gzip, target, special);
+  }
+
+  /** The temp file it is written to (null in place). */
+  get temp(): string | null {
+    return this.aside?.temp ?? null;
   }
 
   /** Finish the file: end it, fsync, close, rename into place. The caller fsyncs the directory. */
   async commit(): Promise<void> {
     await this.out.end();
-    if (this.temp === null) return;
-    const fd = (this.stream as unknown as { fd: number }).fd; // open: it was written to
+    if (this.aside === null) return; // written in place
     try {
-      await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+      await this.aside.commit();
     } catch (err) {
       throw this.out.wrap(err as Error);
-    } finally {
-      // ended with autoClose off: destroy() is what closes the descriptor now
-      await new Promise<void>((resolve) => {
-        this.stream.once('close', () => resolve());
-        this.stream.destroy();
-      });
     }
-    if (this.temp === null) return; // appended in place
-    const temp = this.temp;
-    await new Promise<void>((resolve, reject) => rename(temp, this.target, (err) => (err ? reject(this.out.wrap(err)) : resolve())));
   }
 
   /** A failed run: let go of the file, leave the temp file as it is. Returns its path if there is one. */
   abandon(): string | null {
+    if (this.aside) return this.aside.abandon();
     this.stream.destroy(); // closes the descriptor
-    return this.temp;
+    return null;
   }
 }
 
@@ -212,27 +159,6 @@ function cutTornLine(path: string): number {
     return size;
   } finally {
     closeQuietly(fd);
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
-}
-
-/** Makes renames in `dir` durable. Not every platform can fsync a directory: best effort there. */
-export function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // EISDIR/EPERM on Windows, EINVAL on some network file systems: nothing more to do
-  } finally {
-    if (fd !== undefined) closeQuietly(fd);
   }
 }
 

@@ -56,7 +56,7 @@ describe('SIGKILL during a 300k-record run, 11 times per output kind', () => {
     const last = await runCli(['run', input, '--to', out]);
     expect(last.code).toBe(0);
     expect(complete(out, gz)).toBe(true);
-    expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(dir).filter((f) => /\.recflow-\d+\.tmp$/.test(f))).toEqual([]);
     expect(seenComplete).toBe(10);
   });
 });

@@ -37,7 +37,7 @@ function sinkFiles(path: string): string[] {
   const base = basename(path);
   const [stem, ext] = [base.replace(/\..*$/, ''), base.replace(/^[^.]*/, '')];
   const esc = (t: string): string => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const name = new RegExp(`^\\.?(${esc(base)}|${esc(stem)}-\\d{8}T\\d{6}Z-\\d{6}${esc(ext)})(\\.tmp-\\d+)?$`);
+  const name = new RegExp(`^\\.?(${esc(base)}|${esc(stem)}-\\d{8}T\\d{6}Z-\\d{6}${esc(ext)})(\\.recflow-\\d+\\.tmp)?$`);
   return existsSync(dir) ? readdirSync(dir).filter((f) => name.test(f)).map((f) => join(dir, f)) : [];
 }
 

@@ -62,7 +62,7 @@ function finishedIds(dir: string, files: string[]): string[] {
 function writing(dir: string, c: Case, before: number): boolean {
   if (c.finals(dir).length > before) return true;
   if (c.afterFinished) return false;
-  return readdirSync(dir).some((f) => /^\..*\.tmp-\d+/.test(f) && statSync(join(dir, f)).size > 0);
+  return readdirSync(dir).some((f) => /^\..*\.recflow-\d+\.tmp$/.test(f) && statSync(join(dir, f)).size > 0);
 }
 
 describe.skipIf(!avail.ok)('Kafka → file: SIGKILL, rerun, nothing committed that is not in a finished file', () => {

@@ -25,7 +25,7 @@ const read = (path: string): string => {
   return path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
 };
 const ids = (text: string): string[] => (ndjsonLines(text) as { customer_id: string }[]).map((r) => r.customer_id);
-const temps = (d: string): string[] => readdirSync(d).filter((f) => /^\..*\.tmp-\d+/.test(f));
+const temps = (d: string): string[] => readdirSync(d).filter((f) => /^\..*\.recflow-\d+\.tmp$/.test(f));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Start a run on `input`, SIGKILL it `ms` after it started writing; returns once it is dead. */
@@ -34,7 +34,7 @@ async function killedRun(input: string, to: string, ms: number, env: Record<stri
   const done = collect(child);
   const d = join(to, '..');
   for (let i = 0; i < 500 && child.exitCode === null; i++) {
-    if (temps(d).some((f) => f.startsWith(`.${basename(to)}.tmp-`) && statSync(join(d, f)).size > 0)) break;
+    if (temps(d).some((f) => f.startsWith(`.${basename(to)}.recflow-`) && statSync(join(d, f)).size > 0)) break;
     await sleep(10);
   }
   await sleep(ms);
@@ -68,7 +68,7 @@ describe('file sink: temp file, then rename', () => {
     const before = readFileSync(out);
     await killedRun(big, out, 300);
     expect(readFileSync(out).equals(before)).toBe(true);
-    const left = temps(dir).filter((f) => f.startsWith('.kill.ndjson.gz.tmp-'));
+    const left = temps(dir).filter((f) => f.startsWith('.kill.ndjson.gz.recflow-'));
     expect(left).toHaveLength(1);
     expect(statSync(join(dir, left[0]!)).size).toBeGreaterThan(0);
   });
@@ -77,7 +77,7 @@ describe('file sink: temp file, then rename', () => {
     const out = join(dir, 'fresh.ndjson');
     await killedRun(big, out, 300, { RECFLOW_WORKERS: '0' });
     expect(existsSync(out)).toBe(false);
-    const left = temps(dir).filter((f) => f.startsWith('.fresh.ndjson.tmp-'));
+    const left = temps(dir).filter((f) => f.startsWith('.fresh.ndjson.recflow-'));
     expect(left).toHaveLength(1);
     expect(ids(readFileSync(join(dir, left[0]!), 'utf8').replace(/[^\n]*$/, '')).length).toBeGreaterThan(0);
   });
@@ -92,7 +92,7 @@ describe('file sink: temp file, then rename', () => {
     expect(res.code).toBe(3);
     expect(res.stderr).toMatch(/cannot write .*limited\.ndjson.*EFBIG/);
     expect(readFileSync(out, 'utf8')).toBe('previous\n');
-    const left = temps(dir).filter((f) => f.startsWith('.limited.ndjson.tmp-'));
+    const left = temps(dir).filter((f) => f.startsWith('.limited.ndjson.recflow-'));
     expect(left).toHaveLength(1);
     expect(res.stderr).toContain(left[0]!);
   });
@@ -100,7 +100,7 @@ describe('file sink: temp file, then rename', () => {
   it('a device or pipe is written in place (no temp file beside it)', async () => {
     const res = await runCli(['run', join(dir, 'small.csv'), '--to', '/dev/null', '-q']);
     expect(res.code, res.stderr).toBe(0);
-    expect(readdirSync('/dev').filter((f) => f.startsWith('.null.tmp-'))).toEqual([]);
+    expect(readdirSync('/dev').filter((f) => f.startsWith('.null.recflow-'))).toEqual([]);
   });
 });
 
