@@ -48,9 +48,16 @@ export function createKafkaClient(brokers: string[], opts: KafkaOptions, out: Ka
 
 interface KafkaJsError extends Error {
   type?: string;
+  /** A system error code (ECONNREFUSED...): on Node's errors and on kafkajs' connection errors. */
+  code?: string;
   retriable?: boolean;
   cause?: unknown;
 }
+
+// Errors are told apart by name, protocol type and system code, never by their message text.
+const UNREACHABLE = new Set(['KafkaJSConnectionError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSRequestTimeoutError', 'KafkaJSConnectionClosedError', 'KafkaJSBrokerNotFound', 'KafkaJSNoBrokerAvailableError']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const SASL_TYPES = new Set(['SASL_AUTHENTICATION_FAILED', 'ILLEGAL_SASL_STATE', 'UNSUPPORTED_SASL_MECHANISM']);
 
 /** The innermost cause of a kafkajs error (retry wrappers hide the real reason). */
 export function rootCause(err: unknown): KafkaJsError {
@@ -68,7 +75,7 @@ export function describeKafkaError(err: unknown, brokers: string[], what: string
   const root = rootCause(err);
   const at = brokers.join(',');
   const why = root?.message ?? String(err);
-  if (root?.name === 'KafkaJSSASLAuthenticationError' || /SASL|authenticat/i.test(why)) {
+  if (root?.name === 'KafkaJSSASLAuthenticationError' || SASL_TYPES.has(root?.type ?? '')) {
     return `Kafka at ${at} refused the SASL login while trying to ${what}: ${why} — check --kafka-username, RECFLOW_KAFKA_PASSWORD or --kafka-password-file, and --kafka-sasl-mechanism`;
   }
   if (root?.type === 'TOPIC_AUTHORIZATION_FAILED' || root?.type === 'GROUP_AUTHORIZATION_FAILED') {
@@ -77,10 +84,7 @@ export function describeKafkaError(err: unknown, brokers: string[], what: string
   if (root?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
     return `cannot ${what} at ${at}: ${why} — check the topic name, or create the topic first`;
   }
-  if (root?.name === 'KafkaJSConnectionError' || root?.name === 'KafkaJSNumberOfRetriesExceeded' ||
-      root?.name === 'KafkaJSRequestTimeoutError' || root?.name === 'KafkaJSConnectionClosedError' ||
-      root?.name === 'KafkaJSBrokerNotFound' || root?.name === 'KafkaJSNoBrokerAvailableError' ||
-      /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|Connection|timed? ?out/i.test(why)) {
+  if (UNREACHABLE.has(root?.name ?? '') || NETWORK_CODES.has(root?.code ?? '')) {
     return `cannot reach Kafka at ${at} to ${what}: ${why} — check the address, that the brokers are up, and --kafka-ssl/SASL settings (RECFLOW_KAFKA_*)`;
   }
   return `Kafka at ${at} failed to ${what}: ${why}`;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_STATUS, exitCodeFor, RecflowError, signalExitStatus, type RecflowErrorCode } from '../../src/errors.js';
+import { describeKafkaError } from '../../src/kafka/client.js';
 import { collect, FIXTURES, ROOT, runCli, spawnCli, tempDir } from '../support/cli.js';
 import { startServe } from '../support/serve.js';
 
@@ -103,13 +104,31 @@ describe('every command takes its status from the table', () => {
 });
 
 describe('nothing classifies errors by their message text', () => {
+  // Kafka failures: by kafkajs' error name, protocol type or the system code, whatever the message says
+  const kafka = (fields: Record<string, string>, message = 'some text'): Error => Object.assign(new Error(message), fields);
+  it.each([
+    [kafka({ name: 'KafkaJSConnectionError', code: 'ECONNREFUSED' }), /^cannot reach Kafka/],
+    [kafka({ code: 'ENOTFOUND' }), /^cannot reach Kafka/],
+    [kafka({ name: 'KafkaJSProtocolError', type: 'SASL_AUTHENTICATION_FAILED' }), /refused the SASL login/],
+    [kafka({ name: 'KafkaJSSASLAuthenticationError' }), /refused the SASL login/],
+    [kafka({ name: 'KafkaJSProtocolError', type: 'TOPIC_AUTHORIZATION_FAILED' }), /does not allow this user/],
+    // a message that merely mentions a connection or SASL is not classified by it
+    [kafka({}, 'Connection lost while authenticating with SASL'), /^Kafka at h:1 failed to read t: Connection lost/],
+  ])('describeKafkaError %#', (err, expected) => {
+    expect(describeKafkaError(err, ['h:1'], 'read t')).toMatch(expected);
+  });
+
   const files = (dir: string): string[] =>
     readdirSync(dir).flatMap((n) => {
       const p = join(dir, n);
       return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
     });
   // `.message.includes(...)`, `/re/.test(err.message)`, `err.message.match(...)` and the like
-  const PATTERNS = [/\.message\s*\)?\s*\.(includes|match|startsWith|endsWith|search)\(/, /\.test\(\s*(\w+\.)*(message|String\((err|e|error)\))\s*\)/];
+  const PATTERNS = [
+    /\.message\s*\)?\s*\.(includes|match|startsWith|endsWith|search)\(/,
+    /\.test\(\s*(\w+\.)*(message|String\((err|e|error)\))\s*\)/,
+    /\.test\(\s*(why|msg|reason)\s*\)/,
+  ];
   it('in src/', () => {
     const hits = files(join(ROOT, 'src')).flatMap((p) =>
       readFileSync(p, 'utf8')
