@@ -5,7 +5,8 @@
 // python3, kcat and gcc + librdkafka for the full table (missing tools skip rows, with a note).
 //
 //   node bench/run.mjs [--quick] [--rows N] [--runs R] [--only LIST] [--dir D] [--label TEXT]
-//        [--no-append] [--bin A] [--bin-b B] [--baseline DIR] [--threads N] [--workers N]
+//        [--no-append] [--bin A] [--bin-b B] [--baseline DIR] [--label-a T] [--label-b T]
+//        [--threads N] [--workers N]
 //        [--seed S] [--kafka-records N] [--partitions P] [--no-seq] [--tokenizers] [--huge [GB]]
 //
 // --quick          200,000 rows and 100,000 Kafka records (default 1,000,000 and 200,000)
@@ -17,6 +18,7 @@
 // --bin A          the recflow entry to time (env RECFLOW_BIN; default this tree's bin/recflow.js)
 // --bin-b B        a second build, interleaved with A (env RECFLOW_BIN_B; --baseline DIR means
 //                  DIR/bin/recflow.js); bench/snapshot.sh REV DIR builds one from a commit
+// --label-a T      the builds' names in the tables (env RECFLOW_BIN_LABEL, RECFLOW_BIN_B_LABEL)
 // --threads N      RECFLOW_THREADS=N for every recflow run (--workers N: RECFLOW_WORKERS=N);
 //                  both env variables, when set, pass through as they are
 // --dir D          data and outputs (default $TMPDIR/recflow-perf-bench; files are reused)
@@ -57,6 +59,8 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--bin') opt.bin = next();
   else if (a === '--bin-b') opt.binB = next();
   else if (a === '--baseline') opt.baseline = next();
+  else if (a === '--label-a') opt.labelA = next();
+  else if (a === '--label-b') opt.labelB = next();
   else if (a === '--threads') process.env.RECFLOW_THREADS = next();
   else if (a === '--workers') process.env.RECFLOW_WORKERS = next();
   else if (a === '--seed') opt.seed = next();

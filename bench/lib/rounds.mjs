@@ -20,7 +20,7 @@ export async function runRounds(list, runs, dir) {
       const m = await measure(c, dir);
       if (c.summary && !m.failed) m.records = JSON.parse(readFileSync(c.summary, 'utf8')).records;
       results[i][r] = m;
-      log(`round ${r + 1}/${runs} ${c.group} / ${c.name}: ${m.failed ? `failed (exit ${m.failed})` : `${m.wall.toFixed(2)} s, CPU ${(m.user + m.sys).toFixed(2)} s, ${(m.rssKb / 1024).toFixed(0)} MB`}`);
+      log(`round ${r + 1}/${runs} ${c.group} / ${c.name}${c.build ? ` [${c.build.label}]` : ''}: ${m.failed ? `failed (exit ${m.failed})` : `${m.wall.toFixed(2)} s, CPU ${(m.user + m.sys).toFixed(2)} s, ${(m.rssKb / 1024).toFixed(0)} MB`}`);
     }
   }
   return results;
@@ -48,7 +48,7 @@ export function summarize(list, results, rowsOf) {
     const cpuPerM = median(runs.map((m) => (cpu(m) / rows) * 1e6));
     const duckCpu = di < 0 ? NaN : median(results[di].map((m) => (cpu(m) / rows) * 1e6));
     const counts = runs.find((m) => m.records)?.records;
-    return { c, failed, failures: failures.length, rows, wall, rate: rows / wall, vsMiller, cpuPerM, vsDuckCpu: cpuPerM / duckCpu, rssMb: Math.max(...runs.filter((m) => !m.failed).map((m) => m.rssKb)) / 1024, counts };
+    return { c, failed, failures: failures.length, rows, walls: runs.map((m) => m.wall), wall, rate: rows / wall, vsMiller, cpuPerM, vsDuckCpu: cpuPerM / duckCpu, rssMb: Math.max(...runs.filter((m) => !m.failed).map((m) => m.rssKb)) / 1024, counts };
   });
 }
 
