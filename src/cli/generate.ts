@@ -1,12 +1,16 @@
-// `recflow generate customers|inventory`: parse and check the options, then hand over to src/generate.
+// `recflow generate customers|inventory` (or `--contract FILE --kind K` for a declared
+// kind): parse and check the options, then hand over to src/generate.
 import { Command, CommanderError } from 'commander';
 import { RecflowError, signalExitStatus, usageError } from '../errors.js';
 import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
 import type { Kind } from '../pipeline/types.js';
+import type { RecordGenerator } from '../generate/record.js';
 import { log } from '../log.js';
 
 interface GenerateFlags {
   count?: string;
+  kind?: string;
+  contract?: string[];
   seed: string;
   invalidShare: string;
   format?: string;
@@ -17,10 +21,26 @@ interface GenerateFlags {
 
 const KINDS: Record<string, Kind> = { customers: 'customer', customer: 'customer', inventory: 'inventory' };
 
-function parseKind(text: string): Kind {
-  const kind = KINDS[text.toLowerCase()];
-  if (!kind) throw usageError(`generate: unknown kind '${text}': use customers or inventory`);
-  return kind;
+/** The kind to generate, and its generator when it is declared in a --contract file. */
+async function resolveKind(arg: string | undefined, flags: GenerateFlags, count: number, seed: string): Promise<{ kind: Kind; generator?: RecordGenerator }> {
+  if (arg !== undefined && flags.kind !== undefined && arg !== flags.kind) {
+    throw usageError(`generate: the kind is given twice ('${arg}' and --kind ${flags.kind}); give it once`);
+  }
+  const text = arg ?? flags.kind;
+  if (text === undefined) throw usageError('generate: which kind? customers, inventory, or a kind of a contract file (--contract FILE --kind K)');
+  const builtin = KINDS[text.toLowerCase()];
+  if (builtin) return { kind: builtin };
+  if (!flags.contract?.length) throw usageError(`generate: unknown kind '${text}': use customers or inventory, or a kind declared in --contract FILE`);
+  const { useContracts } = await import('../contract/contracts.js');
+  const { declaredKind, declaredKinds, knownKinds } = await import('../contract/declared.js');
+  await useContracts(flags.contract, undefined);
+  const declared = declaredKind(text);
+  if (!declared) throw usageError(`generate: unknown kind '${text}': expected one of ${knownKinds().join(', ')}`);
+  const { declaredGenerator } = await import('../generate/declared.js');
+  const { Rng } = await import('../generate/prng.js');
+  // the values' plan (samples, checked bad values) comes from the seed too: same seed, same output
+  const generator = declaredGenerator(declared.decl, declaredKinds().map((k) => k.decl), count, new Rng(seed, 3));
+  return { kind: declared.decl.name, generator };
 }
 
 function parseCount(text: string | undefined): number {
@@ -91,13 +111,15 @@ function stopOnSignals(): { signal: AbortSignal; received: () => NodeJS.Signals 
 
 export function generateCommand(): Command {
   const cmd = new Command('generate')
-    .summary('write synthetic customer or inventory records (deterministic)')
+    .summary('write synthetic customer, inventory or contract-declared records (deterministic)')
     .description(
-      'Write synthetic customer or inventory records as CSV or NDJSON, for demos, tests and benchmarks. ' +
+      'Write synthetic customer or inventory records, or records of a kind declared in a --contract file, as CSV or NDJSON, for demos, tests and benchmarks. ' +
         'The same seed and options give byte-identical output. With --invalid-share, that share of the records ' +
         'is invalid, each failing the record contract with exactly one error code, cycling over the codes of the kind.',
     )
-    .argument('<kind>', 'customers or inventory')
+    .argument('[kind]', 'customers or inventory, or a kind of --contract (or give --kind)')
+    .option('--kind <kind>', 'the kind to generate (the same as the argument): customer, inventory or a kind declared in --contract')
+    .option('--contract <file>', 'a contract file declaring the kind (docs/contracts.md), repeatable', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('-n, --count <n>', 'number of records to write (required)')
     .option('--seed <seed>', 'any word or number; the same seed gives the same records', DEFAULT_SEED)
     .option('--invalid-share <p>', 'share of invalid records, 0 to 1 (or 5%)', '0')
@@ -110,7 +132,8 @@ export function generateCommand(): Command {
       '\nExamples:\n' +
         '  recflow generate customers --count 1000 --seed 7 > customers.csv\n' +
         '  recflow generate inventory --count 1e6 --invalid-share 0.02 --out inventory.ndjson.gz\n' +
-        '  recflow generate customers --count 100000 --rate 500 --format ndjson | recflow run - --to out.ndjson\n',
+        '  recflow generate customers --count 100000 --rate 500 --format ndjson | recflow run - --to out.ndjson\n' +
+        '  recflow generate --contract examples/orders.contract.yaml --kind order --count 100 --format ndjson\n',
     )
     // Commander's own parse errors (unknown option, missing argument) become usage errors
     // (exit 2, one line from main); --help stays as it is.
@@ -119,15 +142,21 @@ export function generateCommand(): Command {
       if (err.exitCode === 0) throw err;
       throw usageError(`generate: ${err.message.replace(/^error: /, '')} (see recflow generate --help)`);
     })
-    .action(async (kindText: string, flags: GenerateFlags, self: Command) => {
-      const kind = parseKind(kindText);
+    .action(async (kindText: string | undefined, flags: GenerateFlags, self: Command) => {
       const count = parseCount(flags.count);
+      const seed = parseSeed(flags.seed);
+      const invalidShare = parseShare(flags.invalidShare);
+      const { kind, generator } = await resolveKind(kindText, flags, count, seed);
+      if (generator && invalidShare > 0 && generator.codes.length === 0) {
+        throw usageError(`generate: kind ${kind} has no rule a generated value can break, so --invalid-share cannot make invalid records; add rules (required, max_length, pattern...) or drop --invalid-share`);
+      }
       const out = flags.out;
       const options = {
         kind,
+        generator,
         count,
-        seed: parseSeed(flags.seed),
-        invalidShare: parseShare(flags.invalidShare),
+        seed,
+        invalidShare,
         format: parseFormat(flags.format, out),
         rate: parseRate(flags.rate),
         out,

@@ -19,6 +19,8 @@ export const DEFAULT_SEED = '1';
 
 export interface GenerateOptions {
   kind: Kind;
+  /** The generator of a kind declared in a contract file (declared.ts); default: the built-in one of `kind`. */
+  generator?: RecordGenerator;
   /** Number of records. */
   count: number;
   /** Any string; the same seed and options give byte-identical output. Default '1'. */
@@ -86,7 +88,7 @@ function sleepUntil(deadline: number, signal?: AbortSignal): Promise<void> {
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
   const started = performance.now();
-  const gen = GENERATORS[opts.kind];
+  const gen = opts.generator ?? GENERATORS[opts.kind]!;
   const format = opts.format ?? 'csv';
   const seed = opts.seed ?? DEFAULT_SEED;
   const rng = new Rng(seed, STREAM_FILL);
