@@ -3,7 +3,7 @@
 // the partition moves on past it (a poison pill would otherwise stop every run).
 import type { KafkaMessage } from 'kafkajs';
 import { MAX_DEPTH, nestsDeeperThan, parseRecordText } from '../contract/lossless.js';
-import type { Kind, Rec, Rejected } from '../pipeline/types.js';
+import type { Kind, RawMessages, Rec, Rejected } from '../pipeline/types.js';
 import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason } from '../sources/limits.js';
 
 export function decodeMessage(
@@ -51,8 +51,19 @@ export function decodeMessage(
   return { rec };
 }
 
-function headerKind(h: unknown): Kind | undefined {
+export function headerKind(h: unknown): Kind | undefined {
   const v = Array.isArray(h) ? h[0] : h;
   const s = v === undefined || v === null ? '' : String(v).trim().toLowerCase();
   return s === 'customer' || s === 'inventory' ? s : undefined;
+}
+
+/** A chunk's messages as they are, for decoding elsewhere (a worker); the kind as decodeMessage would take it. */
+export function rawMessages(topic: string, partition: number, chunk: KafkaMessage[], kindOpt: Kind | undefined): RawMessages {
+  return {
+    topic,
+    partition,
+    values: chunk.map((m) => m.value),
+    offsets: chunk.map((m) => Number(m.offset)),
+    kinds: chunk.map((m) => kindOpt ?? headerKind(m.headers?.kind) ?? null),
+  };
 }

@@ -92,6 +92,19 @@ export interface SourceBatch {
    * written by the sink or in the dead-letter output. Kafka commits here.
    */
   ack?: () => Promise<void>;
+  /** Messages to decode into `records`/`rejected` first (a source asked to defer decoding). */
+  messages?: RawMessages;
+}
+
+/** Kafka messages not decoded yet (the parallel engine decodes them in its worker threads). */
+export interface RawMessages {
+  topic: string;
+  partition: number;
+  /** Message values (null: a tombstone). */
+  values: (Uint8Array | null)[];
+  offsets: number[];
+  /** Kind per message from --kind or the `kind` header, if any. */
+  kinds: (Kind | null)[];
 }
 
 export interface Source {

@@ -14,7 +14,7 @@ import { boundedRetry, createKafkaClient, describeKafkaError, isRebalanceError, 
 import { OffsetCommitter, readGroupOffsets, readStartOffsets } from '../kafka/offsets.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
 import { roundRobinAllMembers } from '../kafka/assigner.js';
-import { decodeMessage } from '../kafka/decode.js';
+import { decodeMessage, rawMessages } from '../kafka/decode.js';
 import { recordLimit } from './limits.js';
 import { PartitionTable, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
@@ -70,7 +70,9 @@ export class KafkaSource implements Source {
   private deferredClose: NodeJS.Timeout | null = null;
   private readonly counts = { messages: 0, parseErrors: 0, rebalances: 0, skippedDuplicates: 0 };
   private readonly kindOpt?: Kind;
-  private readonly maxRecordBytes: number;
+  readonly maxRecordBytes: number;
+  /** Batches carry raw messages (deferDecoding). */
+  private raw = false;
 
   constructor(
     address: string,
@@ -315,10 +317,21 @@ export class KafkaSource implements Source {
     if (ok) resolveOffset(messages.at(-1)!.offset);
   }
 
+  /** Hand batches over as raw messages (SourceBatch.messages): the parallel engine decodes them in its workers. */
+  deferDecoding(): void {
+    this.raw = true;
+  }
+
+  /** Parse errors met where the messages were decoded (the workers), for the summary. */
+  noteParseErrors(n: number): void {
+    this.counts.parseErrors += n;
+  }
+
   private toBatch(p: PartitionState, chunk: KafkaMessage[], waiter: Waiter | undefined): SourceBatch {
     const records: Rec[] = [];
     const rejected: Rejected[] = [];
-    for (const m of chunk) {
+    const messages = this.raw ? rawMessages(p.topic, p.partition, chunk, this.kindOpt) : undefined;
+    for (const m of messages ? [] : chunk) {
       const d = decodeMessage(p.topic, p.partition, m, this.kindOpt, this.maxRecordBytes);
       if ('rejected' in d) {
         this.counts.parseErrors++;
@@ -329,6 +342,7 @@ export class KafkaSource implements Source {
     return {
       records,
       rejected,
+      ...(messages ? { messages } : {}),
       ack: async () => {
         this.outstanding--;
         p.acked = Math.max(p.acked, next);
@@ -436,3 +450,4 @@ export class KafkaSource implements Source {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+

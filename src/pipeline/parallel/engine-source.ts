@@ -59,8 +59,8 @@ class Channel {
   }
 }
 
-/** A piece's output in records mode (see PieceTask.records) back into Recs. */
-function recordsOf(res: PieceResult, source: string, origin: string, kindHint: Kind | undefined): Rec[] {
+/** A piece's output in records mode (see PieceTask.records) back into Recs; `place` gives a record's source, line and kind hint from its position. */
+export function recordsOf(res: PieceResult, origin: string, place: (pos: number) => Pick<Rec, 'source' | 'line' | 'kindHint'>): Rec[] {
   const recs: Rec[] = [];
   if (!res.out || !res.pos || res.keptTotal === 0) return recs;
   const text = Buffer.from(res.out.buffer, res.out.byteOffset, res.out.length).toString('utf8');
@@ -69,8 +69,11 @@ function recordsOf(res: PieceResult, source: string, origin: string, kindHint: K
     const end = text.indexOf('\n', from);
     const [value, raw, kind] = parseLossless(text.slice(from, end)) as [Fields, Fields | 0, Kind | null];
     from = end + 1;
-    const line = res.pos[i]!;
-    recs.push({ value, raw: raw === 0 ? value : raw, source, line, origin, pos: line, kindHint, kind });
+    const pos = res.pos[i]!;
+    const at = place(pos);
+    const rec: Rec = { value, raw: raw === 0 ? value : raw, source: at.source, line: at.line, origin, pos, kind };
+    if (at.kindHint !== undefined) rec.kindHint = at.kindHint;
+    recs.push(rec);
   }
   return recs;
 }
@@ -98,7 +101,8 @@ export class EngineSource implements Source {
       async write(res, origin) {
         const src = byOrigin.get(origin)!;
         const rejected = res.rejected === '' ? [] : (parseLossless(res.rejected) as Rejected[]);
-        await channel.put({ records: recordsOf(res, src.name, origin, src.kindHint), rejected, bytesRead: stats.bytesRead });
+        const records = recordsOf(res, origin, (line) => ({ source: src.name, line, kindHint: src.kindHint }));
+        await channel.put({ records, rejected, bytesRead: stats.bytesRead });
         return ALL_DONE;
       },
       flush() {},

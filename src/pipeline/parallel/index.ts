@@ -23,6 +23,7 @@ import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
 import { textOutOf, type TextOut } from './output.js';
 import { EngineSource } from './engine-source.js';
+import { defersDecoding, MessageEngineSource, type DeferringSource } from './message-source.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
 import { log } from '../../log.js';
 
@@ -47,6 +48,7 @@ export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, 
     if (env.RECFLOW_EXPLAIN) log('info', `sequential runner: ${choice}`);
     return new Runner(plan);
   }
+  if ('messages' in choice) return messageRunner(plan, choice, env);
   const { opts, head, records } = choice;
   if (env.RECFLOW_EXPLAIN) {
     const inWorkers = opts.stages ? plan.stages.slice(0, head).map((s) => s.name).join(', ') : 'the contract (fused)';
@@ -60,8 +62,21 @@ export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, 
   return new Runner({ ...plan, sources: [source], stages: plan.stages.slice(head) });
 }
 
+/** A Kafka source: its messages are decoded and run through the stateless stages in the workers. */
+function messageRunner(plan: RunPlan, c: { messages: DeferringSource; workers: number; head: number }, env: NodeJS.ProcessEnv): PlanRunner {
+  const local = plan.stages.slice(0, c.head);
+  if (env.RECFLOW_EXPLAIN) {
+    const rest = [...plan.stages.slice(c.head).map((s) => s.name), `the ${plan.sink?.name ?? 'count'}`].join(', ');
+    log('info', `parallel runner: ${c.workers} worker thread(s) and the main thread decode the messages of ${c.messages.name}; stages in the workers: ${local.map((s) => s.name).join(', ')}; then on the main thread, in order: ${rest}`);
+  }
+  const source = new MessageEngineSource(c.messages, { spec: plan.spec!, count: c.head, local }, c.workers, plan.stats);
+  return new Runner({ ...plan, sources: [source], stages: plan.stages.slice(c.head) });
+}
+
 /** The parallel engine's settings and how many stages run in the workers, or why the plan does not take it. */
-function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number | undefined): { opts: ParallelOptions; head: number; records: boolean } | string {
+type Choice = { opts: ParallelOptions; head: number; records: boolean } | { messages: DeferringSource; workers: number; head: number };
+
+function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number | undefined): Choice | string {
   const inline = env.RECFLOW_WORKERS?.trim() === 'inline';
   const forced = inline ? -1 : env.RECFLOW_WORKERS !== undefined && env.RECFLOW_WORKERS.trim() !== '' ? Number(env.RECFLOW_WORKERS) : undefined;
   if (forced !== undefined && !inline && !(Number.isSafeInteger(forced) && forced >= 0)) return 'RECFLOW_WORKERS is not a whole number or "inline"';
@@ -70,6 +85,12 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   if (head === 0) return `stage '${plan.stages[0]?.name ?? '?'}' keeps state across records and comes first`;
   const fused = head === 1 && plan.stages[0] === contractStage && !declaredOn;
   if (!fused && !plan.spec) return 'stages given without their spec (the workers cannot build them)';
+  const workers = inline ? 0 : (forced ?? Math.max(0, (threads ?? availableParallelism()) - 1));
+  const [first] = plan.sources;
+  if (plan.sources.length === 1 && first && defersDecoding(first)) {
+    if (!plan.spec) return 'stages given without their spec (the workers cannot build them)';
+    return { messages: first, workers, head };
+  }
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
   // the workers write the output text themselves when the sink takes NDJSON text (file, stdout, HTTP)
   const format = plan.sink ? formatOf(plan.sink) : undefined;
@@ -80,9 +101,8 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   if (forced === undefined && !stdin && bytes < SMALL_INPUT_BYTES) return `small input (${bytes} bytes)`;
   const chunk = Number(env.RECFLOW_CHUNK_BYTES);
   const pieceChars = Number.isSafeInteger(chunk) && chunk > 0 ? chunk : PIECE_CHARS;
-  // One worker per core but one, the main thread being the other: it processes
-  // pieces too whenever the workers have work queued (one core: no worker at all).
-  const workers = inline ? 0 : (forced ?? Math.max(0, (threads ?? availableParallelism()) - 1));
+  // (workers: one per core but one, the main thread being the other: it processes
+  // pieces too whenever the workers have work queued; one core: no worker at all)
   const stages = fused && !records ? undefined : { spec: plan.spec!, count: head, local: plan.stages.slice(0, head) };
   return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}) }, head, records };
 }

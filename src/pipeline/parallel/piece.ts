@@ -17,6 +17,7 @@ import { isPlainName } from '../../sinks/output-names.js';
 import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
 import { afterLines } from './splitter.js';
+import { decodeMessage } from '../../kafka/decode.js';
 
 export interface PieceTask {
   /** Sequence number of this dispatch (a piece done again gets a new one). */
@@ -25,7 +26,10 @@ export interface PieceTask {
   source: string;
   /** Stable identity of the source (Rec.origin). */
   origin: string;
-  format: 'csv' | 'ndjson';
+  /** 'messages': Kafka message values, ended at `valueEnds`, decoded one by one. */
+  format: 'csv' | 'ndjson' | 'messages';
+  /** format 'messages': where each value ends in `bytes` (-1: a tombstone), its offset and kind, topic and partition. */
+  kafka?: { topic: string; partition: number; valueEnds: number[]; offsets: number[]; kinds: (Kind | null)[] };
   kindHint?: Kind;
   /** Whole lines of the input, as bytes (decoded here, so the main thread does not). */
   bytes: Uint8Array;
@@ -176,7 +180,8 @@ export class PieceWork {
     let lastEmit = -1;
     let error: PieceResult['error'];
     try {
-      if (t.format === 'csv') {
+      if (t.format === 'messages') this.messages(t.kafka!);
+      else if (t.format === 'csv') {
         const csv = new CsvTokenizer(this, { maxRecordBytes: t.maxRecordBytes, delimiter: t.delimiter });
         this.csv = csv;
         if (!t.first) csv.resume(t.line);
@@ -283,6 +288,22 @@ export class PieceWork {
     return this.recordsIn !== seen ? chunkEnds.length : lastEmit;
   }
 
+  /** Kafka messages: each value decoded as the Kafka source decodes it (parse errors, too long, too deep). */
+  private messages(k: NonNullable<PieceTask['kafka']>): void {
+    const bytes = asBuffer(this.task.bytes);
+    let from = 0;
+    for (let i = 0; i < k.valueEnds.length; i++) {
+      const end = k.valueEnds[i]!;
+      const value = end < 0 ? null : bytes.subarray(from, end);
+      if (end >= 0) from = end;
+      const m = { value, offset: String(k.offsets[i]), headers: {}, key: null, timestamp: '0', attributes: 0 };
+      const d = decodeMessage(k.topic, k.partition, m, k.kinds[i] ?? undefined, this.task.maxRecordBytes);
+      this.recordsIn++;
+      if ('rejected' in d) this.rejected.push(d.rejected);
+      else this.recs.push(d.rec);
+    }
+  }
+
   /** CsvRowHandler: a row of cells (the first one is the header). */
   row(cells: string[], line: number): void {
     const make = this.make;
@@ -380,7 +401,7 @@ export class PieceWork {
       const json = this.task.records ? recordTuple(r) : recordJson(r.value, r.raw);
       if (this.out !== null) {
         this.out.line(json);
-        if (this.ends !== null) this.position(this.out.length, r.line!);
+        if (this.ends !== null) this.position(this.out.length, r.pos);
         continue;
       }
       let b = this.outByKind!.get(file);
