@@ -52,7 +52,8 @@ function fits(t: Test, v: unknown): boolean {
   const s = typeof v === 'string' ? v.trim() : null;
   switch (t) {
     case 'boolean':
-      return typeof v === 'boolean' || (s !== null && /^(true|false)$/i.test(s) && passes(checkBoolean, v));
+      // not 1/0: those are as often counts; yes/no and true/false (JSON or text) are booleans
+      return typeof v === 'boolean' || (s !== null && /^(true|false|yes|no)$/i.test(s) && passes(checkBoolean, v));
     case 'email':
       return passes(checkEmail, v);
     case 'country':
@@ -95,7 +96,7 @@ class Column {
     if (isMissing(v)) return;
     this.set++;
     for (const t of this.possible) if (!fits(t, v)) this.possible.delete(t);
-    const text = asText(v);
+    const text = typeof v === 'boolean' ? String(v) : asText(v);
     if (text === null) return;
     const s = text.trim();
     if (/^\d{4}-\d{2}-\d{2}$/.test(s)) this.plainDates++;

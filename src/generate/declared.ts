@@ -4,7 +4,7 @@
 // written passes (or fails with the code claimed) by construction, not by hope.
 import { compileField } from '../contract/declared-checks.js';
 import type { FieldDecl, KindDecl } from '../contract/contract-file.js';
-import { BAD, beginRecord, takeErrors, type Checker } from '../contract/fields.js';
+import { BAD, beginRecord, isMissing, takeErrors, type Checker } from '../contract/fields.js';
 import { usageError } from '../errors.js';
 import type { ErrorCode } from '../pipeline/types.js';
 import { days, PAD2 } from './calendar.js';
@@ -50,7 +50,8 @@ function failure(f: FieldDecl, check: Checker, v: string): ErrorCode | null {
   return out === BAD ? (errs?.[0]?.code ?? null) : null;
 }
 
-const passes = (f: FieldDecl, check: Checker, v: string): boolean => failure(f, check, v) === null;
+/** A valid value: not missing (a blank would be missing_required, or left out), and passing the checker. */
+const passes = (f: FieldDecl, check: Checker, v: string): boolean => !isMissing(v) && failure(f, check, v) === null;
 
 /** The bounds a numeric field's values are drawn from. */
 function bounds(f: { min?: number; max?: number }): [number, number] {
@@ -208,7 +209,7 @@ function planField(f: FieldDecl, rng: Rng): FieldPlan {
   };
   const bad = new Map<ErrorCode, string[]>();
   for (const v of new Set(badCandidates(f, sample))) {
-    const code = failure(f, check, v);
+    const code = isMissing(v) ? null : failure(f, check, v);
     if (code !== null && code !== 'missing_required') bad.set(code, [...(bad.get(code) ?? []), v]);
   }
   return { decl: f, check, make: validMake, unique, bad };

@@ -239,7 +239,7 @@ describe('contract infer: column types (fast-check)', () => {
     email: (i) => fc.tuple(letters, letters).map(([a, b]) => `${a}${i}@${b}.example`),
     date: () => fc.date({ min: new Date('1990-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
     timestamp: () => fc.date({ min: new Date('1990-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString()),
-    boolean: () => fc.constantFrom('true', 'false', 'TRUE', 'False'),
+    boolean: () => fc.constantFrom('true', 'false', 'TRUE', 'False', 'yes', 'No'),
     country: () => fc.constantFrom('DE', 'FR', 'US', 'GB', 'JP', 'BR'),
     enum: () => fc.constantFrom('red', 'green', 'blue'),
     id: (i) => letters.map((s) => `${s}_${i}`),
