@@ -68,8 +68,9 @@ export interface DeadLetterOptions {
 
 /** `-`: stdout (refused up front when stdout is the sink); `.gz`: gzip, flushed at each sync. */
 export function fileDeadLetter(path: string, opts: DeadLetterOptions): DeadLetter {
-  if (path !== '-') clearLeftovers(path); // temp files of killed runs, whichever way this one writes
-  const aside = path !== '-' && !opts.acked && !isSpecialFile(path) ? new AsideFile(path) : null;
+  const regular = path !== '-' && !isSpecialFile(path);
+  if (regular) clearLeftovers(path); // temp files of killed runs, whichever way this one writes
+  const aside = regular && !opts.acked ? new AsideFile(path) : null;
   const file: WriteStream | NodeJS.WriteStream = path === '-' ? process.stdout : (aside?.stream ?? createWriteStream(path, { flags: 'w' }));
   const gzip = path !== '-' && path.toLowerCase().endsWith('.gz') ? createGzip({ level: 6 }) : undefined;
   if (gzip) gzip.pipe(file);

@@ -7,7 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempPid } from '../../src/sinks/util/atomic-file.js';
 import { collect, FIXTURES, ndjsonLines, runCli, spawnCli, tempDir, type CliResult } from '../support/cli.js';
 
 interface DlqRow {
@@ -219,3 +221,21 @@ function mkdir(d: string): string {
   mkdirSync(d, { recursive: true });
   return d;
 }
+
+describe('temp file names', () => {
+  const base = fc.stringMatching(/^[^/\0]{1,40}$/).filter((b) => b !== '.' && b !== '..');
+  it('the pid is read back from a temp name of the same file (both spellings), never from another file', () => {
+    fc.assert(
+      fc.property(base, base, fc.integer({ min: 1, max: 2 ** 31 }), (a, b, pid) => {
+        for (const name of [`.${a}.recflow-${pid}.tmp`, `.${a}.tmp-${pid}`]) {
+          expect(tempPid(name, a)).toBe(pid);
+          if (b !== a) expect(tempPid(name, b)).toBeNull();
+        }
+        expect(tempPid(a, a)).toBeNull(); // the file itself
+      }),
+    );
+  });
+  it.each([['.a.recflow-12.tmp', 'a', 12], ['.a.b.recflow-12.tmp', 'a', null], ['.a.recflow-.tmp', 'a', null], ['a.recflow-12.tmp', 'a', null], ['.a.recflow-12.tmp.x', 'a', null], ['.a.tmp-7', 'a', 7], ['.a.tmp-7x', 'a', null]])('%s of %s: %s', (name, of, pid) => {
+    expect(tempPid(name, of)).toBe(pid);
+  });
+});

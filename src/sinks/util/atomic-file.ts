@@ -12,7 +12,7 @@ export function tempPathFor(target: string): string {
 }
 
 /** The pid in a temp file name of `base`, or null; `.NAME.tmp-PID` is the name earlier versions used. */
-function tempPid(name: string, base: string): number | null {
+export function tempPid(name: string, base: string): number | null {
   const m = /^\.(.+)(?:\.recflow-(\d+)\.tmp|\.tmp-(\d+))$/.exec(name);
   if (!m || m[1] !== base) return null;
   const pid = Number(m[2] ?? m[3]);
@@ -174,11 +174,11 @@ export class AsideFile {
  * files earlier runs left for `target` are removed first. Throws the fs error as is.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  clearLeftovers(target);
   if (isSpecialFile(target)) {
     writeFileSync(target, data);
     return;
   }
+  clearLeftovers(target);
   const f = new AsideFile(target);
   try {
     await new Promise<void>((resolve, reject) => {
