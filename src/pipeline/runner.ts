@@ -197,7 +197,10 @@ export class Runner {
       return;
     }
     const result = sink.write(records).then(
-      (ok) => ({ ok }),
+      (ok) => {
+        this.countDelivered(records, ok.rejected ?? []); // now, not at settle(): an idle stream's last batches show in /metrics
+        return { ok };
+      },
       (err: unknown) => ({ err }),
     );
     inFlight.push({ result, records, ack, mark: this.acks.mark() });
@@ -205,22 +208,21 @@ export class Runner {
   }
 
   private async settle(entry: InFlight): Promise<void> {
-    const { stats } = this.plan;
     if (entry.records.length > 0) this.plan.sink?.release?.(entry.records);
     const res = await entry.result;
     if ('ok' in res) {
-      const sinkRejected = res.ok.rejected ?? [];
-      this.reject(sinkRejected);
-      if (entry.records.length > 0) {
-        const bad = new Set(sinkRejected.length > 0 ? sinkRejected.map((r) => `${r.source}\0${r.line}`) : []);
-        stats.countOut(
-          entry.records.filter((r) => bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)).map((r) => r.kind),
-        );
-      }
+      this.reject(res.ok.rejected ?? []);
       if (entry.ack && !this.failure) await this.acks.settled(entry.ack, entry.mark);
       return;
     }
     this.failed(res.err, entry.records);
+  }
+
+  /** The records of a write the sink took count as out, but for those it rejected. */
+  private countDelivered(records: Rec[], sinkRejected: Rejected[]): void {
+    if (records.length === 0) return;
+    const bad = new Set(sinkRejected.map((r) => `${r.source}\0${r.line}`));
+    this.plan.stats.countOut(records.filter((r) => bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)).map((r) => r.kind));
   }
 
   /** The sink gave up: dead-letter what it did not deliver, then stop reading. */
