@@ -77,7 +77,16 @@ async function fromJsonSchema(file: string, flags: { kind?: string }): Promise<v
 }
 
 export function contractCommand(): Command {
-  const cmd = new Command('contract').description('show the record kinds, check a contract file, or draft one from data or a JSON Schema (docs/contracts.md)');
+  const cmd = new Command('contract')
+    .description('show the record kinds, check a contract file, or draft one from data or a JSON Schema (docs/contracts.md)')
+    // no subcommand is a usage error, as `recflow` alone is: the help on stderr, exit 2
+    .usage('<command> [options]')
+    .argument('[command]')
+    .action((name: string | undefined) => {
+      if (name !== undefined) throw usageError(`contract: unknown command '${name}'; expected show, check, infer or from-json-schema (see 'recflow contract --help')`);
+      process.stderr.write(cmd.helpInformation());
+      process.exitCode = 2;
+    });
   cmd
     .command('show')
     .description("print a kind's fields, types, rules and error codes; without KIND, list the kinds")

@@ -36,12 +36,17 @@ export function program(): Command {
   return prog;
 }
 
+/** `contract infer`: a subcommand's name under its parents (recflow left out). */
+function commandPath(cmd: Command): string {
+  return cmd.parent && cmd.parent.name() !== 'recflow' ? `${commandPath(cmd.parent)} ${cmd.name()}` : cmd.name();
+}
+
 /** Usage errors exit 2 with one line; --help and --version exit 0. */
 function configure(cmd: Command): void {
   cmd.exitOverride();
   cmd.configureOutput({
     outputError: (str, write) => {
-      const message = `${str.replace(/^error: /, '').trim()} (see 'recflow ${cmd.name() === 'recflow' ? '' : cmd.name() + ' '}--help')`;
+      const message = `${str.replace(/^error: /, '').trim()} (see 'recflow ${cmd.name() === 'recflow' ? '' : commandPath(cmd) + ' '}--help')`;
       if (logFormat() === 'json') log('error', message);
       else write(`recflow: ${message}\n`);
     },

@@ -278,3 +278,18 @@ describe('contract infer: column types (fast-check)', () => {
     );
   }, 60_000);
 });
+
+describe('recflow contract: usage', () => {
+  it('no subcommand: the help on stderr, exit 2; an unknown one and a missing argument: one line, exit 2', async () => {
+    const none = await run(['contract']);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: recflow contract <command> [options]');
+    const unknown = await run(['contract', 'bogus']);
+    expect(unknown.stderr).toContain("contract: unknown command 'bogus'; expected show, check, infer or from-json-schema");
+    expect(unknown.code).toBe(2);
+    const missing = await run(['contract', 'infer']);
+    expect(missing.stderr).toBe("recflow: missing required argument 'source' (see 'recflow contract infer --help')\n");
+    expect(missing.code).toBe(2);
+  });
+});
