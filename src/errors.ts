@@ -9,6 +9,7 @@ export type RecflowErrorCode =
   | 'data' // too many rejects → exit 1
   | 'sink' // a sink failed for good → exit 3
   | 'source' // a source failed for good (broker unreachable, a corrupt .gz wherever met) → exit 3
+  | 'stage' // a stage cannot go on (dedupe past max_keys, a user stage's flush() threw) → exit 3
   | 'internal' // a bug: a worker crashed, a promise never settled → exit 3
   | 'interrupted'; // SIGINT/SIGTERM after a clean drain → 130/143
 
@@ -39,6 +40,7 @@ export const EXIT_STATUS: Readonly<Record<Exclude<RecflowErrorCode, 'interrupted
   data: 1,
   sink: 3,
   source: 3,
+  stage: 3,
   internal: 3,
 };
 

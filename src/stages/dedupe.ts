@@ -62,7 +62,7 @@ export const dedupeStage = defineStage({
         return true;
       }
       if (o.on_full === 'fail') {
-        throw new RecflowError('data', `${ctx.where}: more than max_keys=${o.max_keys} distinct keys; raise max_keys or use on_full=warn`);
+        throw new RecflowError('stage', `${ctx.where}: more than max_keys=${o.max_keys} distinct keys; raise max_keys or use on_full=warn`);
       }
       if (!full) ctx.warn(`dedupe: max_keys=${o.max_keys} reached; records with new keys now pass without a duplicate check`);
       full = true;

@@ -131,7 +131,7 @@ function guarded(stage: Stage, name: string, parallel: boolean): Stage {
       res = await call();
     } catch (err) {
       // in flush() there is no batch to dead-letter: what the stage held is lost, so the run fails
-      if (atEnd) throw new RecflowError('data', `stage ${name} failed at the end of the input: ${why(err)}`, { cause: err });
+      if (atEnd) throw new RecflowError('stage', `stage ${name} failed at the end of the input: ${why(err)}`, { cause: err });
       return fail(`failed: ${why(err)}`);
     }
     if (!res || !Array.isArray(res.kept) || !Array.isArray(res.rejected) || !res.kept.every(isRec) || !res.rejected.every(isRejected)) {

@@ -36,7 +36,7 @@ async function runWith(env: Record<string, string>, args: string[], outputs: str
   for (const f of [...outputs, summaryPath]) if (existsSync(f)) writeFileSync(f, '');
   const res = await runCli([...args, '--summary-json', summaryPath], { env: { ...env, RECFLOW_EXPLAIN: '1' }, input });
   const runner = /^recflow: (parallel|sequential) runner/m.exec(res.stderr)?.[1];
-  expect(runner).toBe(env.RECFLOW_WORKERS === '0' ? 'sequential' : 'parallel');
+  expect(runner, res.stderr).toBe(env.RECFLOW_WORKERS === '0' ? 'sequential' : 'parallel');
   const files: Record<string, string> = {};
   for (const f of outputs) {
     if (!existsSync(f)) continue;

@@ -21,10 +21,11 @@ describe('user stages', () => {
   it('a definition with options: its schema validates them, its rejects reach the dead-letter output', async () => {
     const res = await runStages(dir, [fx('customers.csv'), '--stage', `${fx('min-value.mjs')}:min=100`]);
     expect(res.out.map((r) => r.customer_id)).toEqual(['C001', 'C003', 'C005']);
-    // the contract pass runs first, so its reject is written first
-    expect(codes(res.dlq)).toEqual(['invalid_email', 'out_of_range', 'out_of_range', 'out_of_range']);
-    expect(res.dlq.slice(1).map((d) => d.record.customer_id)).toEqual(['C002', 'C002', 'C006']);
-    expect(res.dlq[1]!.errors[0]!.message).toBe('min-value: below 100');
+    // the dead-letter output is in input order, whichever stage (the contract pass or this one) rejected a record
+    expect(codes(res.dlq)).toEqual(['out_of_range', 'invalid_email', 'out_of_range', 'out_of_range']);
+    expect(res.dlq.map((d) => d.line)).toEqual([3, 5, 6, 8]);
+    expect(res.dlq.filter((d) => d.errors[0]!.code === 'out_of_range').map((d) => d.record.customer_id)).toEqual(['C002', 'C002', 'C006']);
+    expect(res.dlq[0]!.errors[0]!.message).toBe('min-value: below 100');
   });
 
   it('bad options for a user stage are a config error', async () => {
