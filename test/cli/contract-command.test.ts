@@ -30,6 +30,16 @@ describe('--dry-run with --contract', () => {
     expect(res.code).toBe(2);
   });
 
+  it('a config file naming a bad contract (relative to the config file) is exit 2 too', async () => {
+    writeFileSync(join(dir, 'cfg-bad.contract.yaml'), 'kinds:\n  order:\n    fields: {}\n');
+    const cfg = join(dir, 'job.yaml');
+    writeFileSync(cfg, `sources: [${JSON.stringify(ORDERS)}]\ncontracts: [cfg-bad.contract.yaml]\n`);
+    const res = await runCli(['run', '--config', cfg, '--dry-run']);
+    expect(res.stderr).toContain('cfg-bad.contract.yaml:3: kinds.order.fields: expected at least one field');
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+  });
+
   it('--kind of a declared kind is accepted; an unknown one is exit 2', async () => {
     const ok = await runCli(['run', ORDERS, '--contract', CONTRACT, '--kind', 'order', '--dry-run']);
     expect(ok.code, ok.stderr).toBe(0);
