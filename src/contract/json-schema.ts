@@ -145,7 +145,11 @@ function convertField(s: unknown, warn: (k: string, m: string) => void): { decl:
   } else if (t === 'boolean') {
     decl = { type: 'boolean' };
   } else {
-    warn('type', t === undefined ? 'no type: not converted' : `${t} is not converted (a contract field holds one value, not an object or array)`);
+    // name what the property holds instead, so the user knows what to write by hand
+    const keywords = Object.keys(p).filter((k) => k !== 'type' && !ANNOTATIONS.has(k));
+    const holds = keywords.length > 0 ? `; it has ${keywords.join(', ')}` : '';
+    if (t === undefined) warn('', `not converted: no type${holds}`);
+    else warn('type', `${t} is not converted (a contract field holds one value, not an object or array)${holds}`);
     return null;
   }
   if (decl === null) return null;

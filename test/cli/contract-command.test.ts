@@ -213,8 +213,8 @@ describe('recflow contract from-json-schema', () => {
     const warned = res.stderr.trim().split('\n');
     expect(warned).toEqual([
       expect.stringContaining(`${file}: properties.memo.default: not converted`),
-      expect.stringContaining(`${file}: properties.address.type: object is not converted`),
-      expect.stringContaining(`${file}: properties.ref.type: no type: not converted`),
+      expect.stringContaining(`${file}: properties.address.type: object is not converted (a contract field holds one value, not an object or array); it has properties`),
+      expect.stringContaining(`${file}: properties.ref: not converted: no type; it has anyOf`),
       expect.stringContaining(`${file}: additionalProperties: false is converted as extra: pass`),
     ]);
     const contract = saved('invoice.contract.yaml', res.stdout);
