@@ -189,7 +189,7 @@ export async function execute(x: Execution): Promise<number> {
 async function executeWith(x: Execution, ctx: ComponentContext, readerLeft: { left: boolean }, started: (r: PlanRunner) => void): Promise<number> {
   const { opts } = x;
   await useContracts(opts.contract, opts.kind); // before any source opens: a bad contract file is exit 2
-  const reports = parseReports({ ...opts, reportJson: x.reportJson }, process.env);
+  const reports = parseReports({ ...opts, reportJson: x.reportJson ?? opts.reportJson }, process.env);
   const onOut = onStdout(reports);
   if ((opts.summaryJson === '-' || onOut.length > 0) && x.sinkPath === '-') {
     const what = opts.summaryJson === '-' ? '--summary-json -' : `--report ${onOut[0]!.format}`;

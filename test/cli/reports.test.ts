@@ -14,6 +14,15 @@ describe('--report', () => {
   beforeEach(() => ({ dir, cleanup } = tempDir('recflow-rep-')));
   afterEach(() => cleanup());
 
+  it('run --report-json FILE writes the JSON report (as validate does)', async () => {
+    const file = join(dir, 'run-report.json');
+    const res = await runCli(['run', CSV, '--to', join(dir, 'out.ndjson'), '-q', '--report-json', file]);
+    expect(res.code).toBe(0);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { records: { in: number; rejected: number } };
+    expect(json.records.in).toBeGreaterThan(0);
+    expect(json.records.rejected).toBeGreaterThan(0);
+  });
+
   it('github, junit and sarif on the shipped fixtures, with counts and locations', async () => {
     const res = await runCli(['validate', CSV, 'fixtures/inventory.csv', '-q', '--annotations', '3', '--report', 'github', '--report', `junit:${join(dir, 'j.xml')}`, '--report', `sarif:${join(dir, 'r.sarif')}`, '--report-json', join(dir, 'r.json')]);
     expect(res.code).toBe(1);
