@@ -23,7 +23,11 @@ class Receiver {
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       void body(req).then((text) => {
-        for (const line of text.split('\n')) if (line.trim() !== '') this.ids.push(String((JSON.parse(line) as Record<string, unknown>).customer_id ?? (JSON.parse(line) as Record<string, unknown>).sku));
+        for (const line of text.split('\n')) {
+          if (line.trim() === '') continue;
+          const r = JSON.parse(line) as Record<string, unknown>;
+          this.ids.push(String(r.customer_id ?? r.sku));
+        }
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
