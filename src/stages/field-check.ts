@@ -15,7 +15,7 @@ import { RecflowError } from '../errors.js';
 import type { StageRef } from '../pipeline/types.js';
 import type { StageContext } from './define.js';
 import { loadReference } from './enrich.js';
-import { parseExpr, type Node } from './filter-expr.js';
+import { childrenOf, parseExpr, type Node } from './filter-expr.js';
 import { findStage } from './index.js';
 import { isModulePath } from './parse-spec.js';
 import { didYouMean } from './suggest.js';
@@ -49,29 +49,8 @@ export function contractFields(kinds: readonly string[]): Set<string> {
 
 /** The field names an expression refers to (`exists(f)` and backquoted names too), in order. */
 export function exprFields(n: Node, out: string[] = []): string[] {
-  switch (n.t) {
-    case 'field':
-      if (!out.includes(n.name)) out.push(n.name);
-      break;
-    case 'call':
-      for (const a of n.args) exprFields(a, out);
-      break;
-    case 'and':
-    case 'or':
-    case 'cmp':
-    case 'arith':
-      exprFields(n.a, out);
-      exprFields(n.b, out);
-      break;
-    case 'not':
-    case 'neg':
-    case 'in':
-    case 'match':
-      exprFields(n.a, out);
-      break;
-    case 'lit':
-      break;
-  }
+  if (n.t === 'field' && !out.includes(n.name)) out.push(n.name);
+  for (const c of childrenOf(n)) exprFields(c, out); // depth is bounded by the parser (MAX_NESTING)
   return out;
 }
 

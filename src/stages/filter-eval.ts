@@ -140,7 +140,7 @@ export function compileNode(n: Node): Fn {
  * record: no allocation per call. The one- and two-argument shapes skip the loop.
  */
 function compileCall(fn: FnSpec, nodes: Node[]): Fn {
-  const impl = fn.impl;
+  const impl = fn.returns === 'text' ? noRangeError(fn.impl) : fn.impl;
   const n = nodes.length;
   const lax = nodes.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
   // a literal argument is converted once, here, not per record ("2024-01-01" parsed once)
@@ -155,6 +155,22 @@ function compileCall(fn: FnSpec, nodes: Node[]): Fn {
   // only literals (now() too: one instant per run): computed once
   const v = call(NO_RECORD);
   return () => v;
+}
+
+/**
+ * A text function whose result would be longer than a string can be (replace() of a long
+ * text into itself, about 512 MiB in V8) gives null, like any other value it cannot make,
+ * instead of a RangeError that would stop the run.
+ */
+function noRangeError(impl: FnSpec['impl']): FnSpec['impl'] {
+  return (args) => {
+    try {
+      return impl(args);
+    } catch (err) {
+      if (err instanceof RangeError) return null;
+      throw err;
+    }
+  };
 }
 
 const same = (v: unknown): unknown => v;

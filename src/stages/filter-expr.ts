@@ -68,7 +68,9 @@ function tokenize(src: string): Tok[] {
       NUM_TOKEN_RE.lastIndex = i;
       const m = NUM_TOKEN_RE.exec(src);
       if (!m) throw new ExprError(at, `unexpected '${c}'`);
-      toks.push({ k: 'num', v: Number(m[0]), at });
+      const v = Number(m[0]);
+      if (!Number.isFinite(v)) throw new ExprError(at, `the number ${m[0]} is too large (the largest is about 1.8e308)`);
+      toks.push({ k: 'num', v, at });
       i += m[0].length;
     } else if (c === '"' || c === "'" || c === '`') {
       let s = '';
@@ -136,9 +138,31 @@ function describeTok(t: Tok): string {
   return `'${t.v}'`;
 }
 
+/**
+ * Deepest nesting an expression may have (parentheses, calls, `not`, a chain of `+`):
+ * the parser, the compiler and the evaluator recurse once per level, so a deeper one
+ * would overflow the stack; no hand-written expression comes near it.
+ */
+export const MAX_NESTING = 256;
+
+function tooDeep(at: number): ExprError {
+  return new ExprError(at, `the expression is nested too deeply (more than ${MAX_NESTING} levels); split it into several stages`);
+}
+
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly toks: Tok[]) {}
+
+  /** One level deeper in the parser's recursion: refused past MAX_NESTING (not a stack overflow). */
+  private nest<T>(at: number, f: () => T): T {
+    if (++this.depth > MAX_NESTING) throw tooDeep(at);
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
 
   private get tok(): Tok {
     return this.toks[this.i]!;
@@ -186,7 +210,7 @@ class Parser {
     if (this.kw('not') || this.op('!')) {
       const at = this.tok.at;
       this.i++;
-      return { t: 'not', a: cond(this.not()), at };
+      return { t: 'not', a: cond(this.nest(at, () => this.not())), at };
     }
     return this.cmp();
   }
@@ -236,7 +260,7 @@ class Parser {
     if (this.op('-')) {
       const at = this.tok.at;
       this.i++;
-      const a = this.unary();
+      const a = this.nest(at, () => this.unary());
       return a.t === 'lit' && typeof a.v === 'number' ? { t: 'lit', v: -a.v, at } : { t: 'neg', a, at };
     }
     return this.primary();
@@ -249,7 +273,7 @@ class Parser {
     }
     if (t.k === 'op' && t.v === '(') {
       this.i++;
-      const e = this.or();
+      const e = this.nest(t.at, () => this.or());
       this.expectOp(')');
       return e;
     }
@@ -280,7 +304,7 @@ class Parser {
     while (!this.op(')')) {
       if (args.length > 0) this.expectOp(',');
       starts.push(this.tok.at);
-      args.push(fn.params[Math.min(args.length, fn.params.length - 1)]?.[1] === 'field' ? this.fieldArg() : this.or());
+      args.push(fn.params[Math.min(args.length, fn.params.length - 1)]?.[1] === 'field' ? this.fieldArg() : this.nest(at, () => this.or()));
       if (!this.op(',', ')')) this.fail(`',' or ')' after an argument of ${fn.name}()`);
     }
     if (args.length < fn.min || args.length > fn.max) {
@@ -325,10 +349,40 @@ function cond(n: Node): Node {
   return n;
 }
 
+/** The children of a node, for walks over the tree. */
+export function childrenOf(n: Node): Node[] {
+  switch (n.t) {
+    case 'lit':
+    case 'field':
+      return [];
+    case 'call':
+      return n.args;
+    case 'and':
+    case 'or':
+    case 'cmp':
+    case 'arith':
+      return [n.a, n.b];
+    default:
+      return [n.a];
+  }
+}
+
+/** A chain (`a + b + c ...`) deepens the tree without deepening the parser: checked here, without recursion. */
+function checkDepth(root: Node): void {
+  const stack: [Node, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [n, d] = stack.pop()!;
+    if (d > MAX_NESTING) throw tooDeep(n.at);
+    for (const c of childrenOf(n)) stack.push([c, d + 1]);
+  }
+}
+
 /** The AST of an expression (field-check.ts reads its field names); throws ExprError on bad syntax. */
 export function parseExpr(src: string): Node {
   if (src.trim() === '') throw new ExprError(0, 'the expression is empty');
-  return new Parser(tokenize(src)).parse();
+  const ast = new Parser(tokenize(src)).parse();
+  checkDepth(ast);
+  return ast;
 }
 
 /** Parse and compile once; throws ExprError (with a 0-based column) on bad syntax. */
