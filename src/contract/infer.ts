@@ -6,7 +6,8 @@
 import YAML from 'yaml';
 import { RecflowError, usageError } from '../errors.js';
 import type { Fields, Source } from '../pipeline/types.js';
-import type { SourceOptions } from '../sources/index.js';
+import { log } from '../log.js';
+import { openSources, type SourceOptions } from '../sources/index.js';
 import { checkBoolean } from './declared-checks.js';
 import {
   asText,
@@ -197,7 +198,7 @@ function declare(col: Column, records: number, warnings: string[], where: string
   return null;
 }
 
-/** The first column of `cands` that looks like an identifier: never blank, no value twice. */
+/** The key: a required column whose values never repeat, named like an id (else the first `id` column). */
 function keyOf(file: FileColumns, fields: Map<string, Record<string, unknown>>): string | undefined {
   const unique = [...fields].filter(([name, d]) => {
     const col = file.columns.get(name)!;
@@ -324,8 +325,6 @@ export async function inferContract(args: readonly string[], opts: InferOptions)
   if (opts.kind !== undefined && (!KIND_NAME_RE.test(opts.kind) || RESERVED.has(opts.kind))) {
     throw usageError(`--kind '${opts.kind}': expected a new kind name (a lowercase letter, then up to 63 of a-z 0-9 _ -; not customer, inventory or unknown)`);
   }
-  const { openSources } = await import('../sources/index.js');
-  const { log } = await import('../log.js');
   const ctx = { opts: {}, env: process.env, log: (m: string) => log('info', m), debug: false };
   const sources = await openSources([...args], { format: opts.format, delimiter: opts.delimiter, encoding: opts.encoding }, ctx);
   const warnings: string[] = [];
@@ -333,8 +332,8 @@ export async function inferContract(args: readonly string[], opts: InferOptions)
   for (const s of sources) files.push(await readColumns(s, opts.sample, warnings));
   if (files.every((f) => f.records === 0)) throw new RecflowError('input', `contract infer: no records in ${args.join(', ')}: nothing to draft a contract from`);
   const used = files.filter((f) => f.records > 0);
-  const names = kindNames(opts.kind === undefined ? used : [merge(used)], opts.kind, warnings);
   const groups = opts.kind === undefined ? used : [merge(used)];
+  const names = kindNames(groups, opts.kind, warnings);
   const kinds = groups.map((f, i) => draftKind(names[i]!, f, warnings));
   for (const k of kinds) if (k.fields.size === 0) throw new RecflowError('input', `contract infer: ${k.from.join(', ')}: no column could be declared`);
   chooseDetect(kinds, warnings);
