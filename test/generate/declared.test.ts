@@ -5,6 +5,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { patternSampler } from '../../src/generate/pattern.js';
+import { Rng } from '../../src/generate/prng.js';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
 
 const CONTRACT = join(ROOT, 'examples', 'orders.contract.yaml');
@@ -128,5 +130,56 @@ describe('generate --contract: values for random patterns (fast-check)', () => {
       }),
       { numRuns: 5 },
     );
+  });
+});
+
+describe('the pattern sampler in-process (fast-check)', () => {
+  const cls = fc.constantFrom('[A-Z]', '[a-c]', '\\d', '\\w', '[^a-z,]', '[._-]', '[\\dA-F]', '.', 'k', '\\.', '\\p{L}');
+  const any = fc.oneof(cls, fc.constantFrom('(ab|c)', '(?:x|yz|)', '(q[0-9])'));
+  const quant = fc.constantFrom('', '?', '+', '*', '{2}', '{0,3}', '{1,}', '+?');
+  const pattern = (atom: fc.Arbitrary<string>, q: fc.Arbitrary<string>): fc.Arbitrary<string> =>
+    fc.tuple(fc.boolean(), fc.array(fc.tuple(atom, q).map(([a, x]) => a + x), { minLength: 1, maxLength: 6 })).map(([anchored, parts]) => (anchored ? `^${parts.join('')}$` : parts.join('')));
+
+  it('random and counted strings match the pattern', () => {
+    fc.assert(
+      fc.property(pattern(any, quant), fc.integer(), (p, seed) => {
+        const re = new RegExp(`^(?:${p.replace(/^\^|\$$/g, '')})$`, 'u');
+        const s = patternSampler(p);
+        const rng = new Rng(String(seed));
+        for (let i = 0; i < 50; i++) expect(s.random(rng)).toMatch(re);
+        for (let v = 0; v < 30; v++) {
+          const x = s.nth(v);
+          if (x !== null) expect(x).toMatch(re);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fixed-length patterns: the counted strings are all different, and there are exactly as many as the pattern has', () => {
+    const fixed = pattern(fc.constantFrom('[A-C]', '\\d', 'k', '[xy]'), fc.constantFrom('', '{2}', '{3}'));
+    fc.assert(
+      fc.property(fixed, (p) => {
+        const s = patternSampler(p);
+        const seen = new Set<string>();
+        let v = 0;
+        for (let x = s.nth(v); x !== null && v < 2000; x = s.nth(++v)) seen.add(x);
+        expect(seen.size).toBe(v);
+        if (v < 2000) expect(s.nth(v)).toBeNull();
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('named groups, \\u escapes and ranges in classes are read', () => {
+    const s = patternSampler('^(?<year>20[0-9]{2})-\\u0041[a-f\\d]{3}$');
+    const rng = new Rng('x');
+    for (let i = 0; i < 20; i++) expect(s.random(rng)).toMatch(/^20\d{2}-A[a-f\d]{3}$/);
+    expect(s.nth(1)).toBe('2000-Aaab'); // counting: the last place first, in the order the class is written
+  });
+
+  it('lookarounds and back references are refused with the reason', () => {
+    expect(() => patternSampler('^(?=a)b$')).toThrow(/a lookaround at position \d+ of \/\^\(\?=a\)b\$\/ cannot be generated/);
+    expect(() => patternSampler('(a)\\1')).toThrow(/a back reference/);
   });
 });
