@@ -115,6 +115,9 @@ const pathNames = () => [
 async function fileSection(title, cases, notes) {
   const results = await runRounds(cases.list, opt.runs, opt.dir);
   const stats = summarize(cases.list, results, cases.rowsOf);
+  // every run's figures, for a second look (the table shows medians only)
+  const raw = cases.list.map((c, i) => ({ group: c.group, name: c.name, build: c.build?.label, runs: results[i].map(({ stderr, ...m }) => m) }));
+  writeFileSync(join(opt.dir, `runs-${title.split(':')[0].toLowerCase().replace(/\W+/g, '-')}.json`), JSON.stringify(raw, null, 1));
   const lines = [`#### ${title}`, '', ...fileTable(stats), '', 'Commands (stdout to /dev/null unless `--to` is given):', '', '```', ...commandList(cases.list, pathNames()), '```', ''];
   if (notes.length) lines.push(...notes.map((n) => `- ${n}`), '');
   return { lines, stats };

@@ -46,30 +46,32 @@ export function summarize(list, results, rowsOf) {
     const di = anchorIdx(c.group, 'duck');
     const vsMiller = mi < 0 ? NaN : median(runs.map((m, r) => (results[mi][r].failed ? NaN : results[mi][r].wall / m.wall)));
     const cpuPerM = median(runs.map((m) => (cpu(m) / rows) * 1e6));
+    const millerCpu = mi < 0 ? NaN : median(results[mi].map((m) => (m.failed ? NaN : (cpu(m) / rows) * 1e6)));
     const duckCpu = di < 0 ? NaN : median(results[di].map((m) => (cpu(m) / rows) * 1e6));
     const counts = runs.find((m) => m.records)?.records;
-    return { c, failed, failures: failures.length, rows, walls: runs.map((m) => m.wall), wall, rate: rows / wall, vsMiller, cpuPerM, vsDuckCpu: cpuPerM / duckCpu, rssMb: Math.max(...runs.filter((m) => !m.failed).map((m) => m.rssKb)) / 1024, counts };
+    return { c, failed, failures: failures.length, rows, walls: runs.map((m) => m.wall), wall, rate: rows / wall, vsMiller, cpuPerM, vsDuckCpu: cpuPerM / duckCpu, vsMillerCpu: millerCpu / cpuPerM, rssMb: Math.max(...runs.filter((m) => !m.failed).map((m) => m.rssKb)) / 1024, counts };
   });
 }
 
 export function fileTable(stats) {
   const lines = [
-    '| data | case | build | median s | records/s | records/hour | vs Miller (wall, per round) | CPU s / 1M records | CPU vs DuckDB | peak RSS MB | in / out / rejected / dropped |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| data | case | build | median s | records/s | records/hour | vs Miller (wall, per round) | CPU s / 1M records | vs Miller (CPU) | CPU vs DuckDB | peak RSS MB | in / out / rejected / dropped |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const s of stats) {
     const c = s.c;
     const flaky = s.failures && !s.failed ? ` (${s.failures} run(s) failed, left out)` : '';
     const head = `| ${c.group} | ${c.name.replaceAll('|', '\\|')}${flaky} | ${c.build?.label ?? ''} |`;
     if (s.failed) {
-      lines.push(`${head} | failed (exit ${s.failed.failed}) | | | | | | | |`);
+      lines.push(`${head} | failed (exit ${s.failed.failed}) | | | | | | | | |`);
       continue;
     }
     const n = s.counts;
     const recs = n ? `${fmtInt(n.in)} / ${fmtInt(n.out)} / ${fmtInt(n.rejected)} / ${fmtInt(n.dropped ?? 0)}` : '';
     const vsM = c.anchor === 'miller' ? '1.00x' : c.anchor === 'floor' ? '' : fmtX(s.vsMiller);
     const vsD = c.anchor === 'duck' ? '1.00x' : c.anchor === 'floor' ? '' : fmtX(s.vsDuckCpu);
-    lines.push(`${head} ${s.wall.toFixed(2)} | ${fmtInt(s.rate)} | ${fmtHour(s.rate)} | ${vsM} | ${s.cpuPerM.toFixed(2)} | ${vsD} | ${s.rssMb.toFixed(0)} | ${recs} |`);
+    const vsMc = c.anchor === 'miller' ? '1.00x' : c.anchor === 'floor' ? '' : fmtX(s.vsMillerCpu);
+    lines.push(`${head} ${s.wall.toFixed(2)} | ${fmtInt(s.rate)} | ${fmtHour(s.rate)} | ${vsM} | ${s.cpuPerM.toFixed(2)} | ${vsMc} | ${vsD} | ${s.rssMb.toFixed(0)} | ${recs} |`);
   }
   return lines;
 }
