@@ -1,12 +1,11 @@
 // `recflow test FILE...`: run the cases of pipeline test files; a line per case, a diff
 // for each failure; exit 0 when all pass, 1 when any fails, 2 for a bad test file.
-import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Builder } from 'junit-report-builder';
 import { RecflowError } from '../errors.js';
 import type { CaseResult } from '../pipeline/test-cases.js';
+import { writeFileAtomic } from '../sinks/util/atomic-file.js';
 import { paintFor } from './common.js';
-
 
 export function testCommand(): Command {
   return new Command('test')
@@ -25,7 +24,7 @@ export function testCommand(): Command {
       }
       const failed = results.filter((r) => !r.passed).length;
       process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
-      if (junitFile) writeFileSync(junitFile, junitReport(results, await junitBuilder()));
+      if (junitFile) await writeJunit(junitFile, junitReport(results, await junitBuilder()));
       process.exitCode = failed > 0 ? 1 : 0;
     });
 }
@@ -35,6 +34,17 @@ function parseReport(text: string | undefined): string | undefined {
   const m = /^junit:(.+)$/.exec(text);
   if (!m) throw new RecflowError('usage', `--report '${text}': recflow test writes only JUnit: --report junit:results.xml`);
   return m[1];
+}
+
+/** Crash-safe like every other output: the previous report or the whole new one, never a torn one. */
+async function writeJunit(file: string, xml: string): Promise<void> {
+  try {
+    await writeFileAtomic(file, xml);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    throw new RecflowError('sink', `cannot write the JUnit report ${file} (${why}); the previous file, if any, is left as it was`, { cause: err });
+  }
 }
 
 async function junitBuilder(): Promise<Builder> {

@@ -1,14 +1,15 @@
 // `--checkpoint FILE`: cron runs over growing files. Per input file the checkpoint
 // holds a fingerprint (device+inode, hash of the first KiB) and the byte offset and
 // line after the last record written or dead-lettered; the next run skips files that
-// did not grow and reads grown ones from there. It is rewritten (temp + rename) from
-// each batch's ack, i.e. only once the sink and the dead-letter file have the records.
+// did not grow and reads grown ones from there. It is rewritten (crash-safely, as every
+// output: sinks/util/atomic-file) from each batch's ack, i.e. only once the sink and the
+// dead-letter file have the records.
 //
 // A file is read here, not by FileSource, because reading must start at an offset,
 // stop at the last complete line, and say after each batch where it stands. Not being
 // a FileSource also keeps such runs on the sequential runner (pipeline/parallel).
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { RecflowError } from '../errors.js';
 import { mayAckLate } from '../pipeline/acks.js';
@@ -17,6 +18,7 @@ import { CsvTokenizer } from './csv.js';
 import { csvRecords, FileSource, readCsvHeader, sniffFormat, type FileSpec, type Format } from './file.js';
 import { NdjsonTokenizer } from './ndjson.js';
 import { log } from '../log.js';
+import { clearLeftovers, writeFileAtomic } from '../sinks/util/atomic-file.js';
 
 /** Bytes hashed for the fingerprint (as Vector does: a rotated file has other first bytes). */
 const HEAD_BYTES = 1024;
@@ -71,6 +73,7 @@ export class Checkpoint {
   ) {}
 
   static async load(path: string, log: (m: string) => void): Promise<Checkpoint> {
+    clearLeftovers(path, oldTempPid);
     let text: string;
     try {
       text = await readFile(path, 'utf8');
@@ -140,23 +143,22 @@ export class Checkpoint {
     return this.writing;
   }
 
+  /** Like every output (a reader or a killed run sees the old file or the new one); leftovers were cleared at load. */
   private async save(): Promise<void> {
-    const tmp = `${this.path}.tmp-${process.pid}`;
     const body = JSON.stringify({ version: 1, files: this.files } satisfies CheckpointFile, null, 2) + '\n';
-    let fh: FileHandle | undefined;
     try {
-      fh = await open(tmp, 'w');
-      await fh.writeFile(body);
-      await fh.sync();
-      await fh.close();
-      fh = undefined;
-      await rename(tmp, this.path); // atomic: a reader (or a killed run) sees the old file or the new one
+      await writeFileAtomic(this.path, body, { leftovers: 'keep' });
     } catch (err) {
-      await fh?.close().catch(() => {});
-      await unlink(tmp).catch(() => {});
       throw new RecflowError('source', `cannot write the checkpoint ${this.path}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+/** The pid in `NAME.tmp-PID`, the temp file name of earlier versions (not hidden). */
+function oldTempPid(name: string, base: string): number | null {
+  if (!name.startsWith(`${base}.tmp-`)) return null;
+  const digits = name.slice(base.length + 5);
+  return /^\d+$/.test(digits) && Number.isSafeInteger(Number(digits)) ? Number(digits) : null;
 }
 
 async function isGzip(path: string): Promise<boolean> {

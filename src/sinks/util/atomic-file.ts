@@ -23,8 +23,9 @@ export function tempPid(name: string, base: string): number | null {
  * Removes temp files of `target` left by runs that are gone (SIGKILL, a crash, or a failed
  * run that kept its temp file for inspection): their process no longer exists. Returns
  * their names, for a message. A live process's temp file (a parallel run) is left alone.
+ * `otherName` reads the pid from a name an older version of one writer used.
  */
-export function removeLeftovers(target: string): string[] {
+export function removeLeftovers(target: string, otherName: (name: string, base: string) => number | null = () => null): string[] {
   const dir = dirname(target);
   const base = basename(target);
   let names: string[];
@@ -35,7 +36,7 @@ export function removeLeftovers(target: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    const pid = tempPid(name, base);
+    const pid = tempPid(name, base) ?? otherName(name, base);
     if (pid === null || pid === process.pid || alive(pid)) continue;
     try {
       unlinkSync(join(dir, name));
@@ -48,8 +49,8 @@ export function removeLeftovers(target: string): string[] {
 }
 
 /** removeLeftovers, each removal said on stderr. */
-export function clearLeftovers(target: string): void {
-  for (const t of removeLeftovers(target)) log('info', `removed ${t}, a temp file left by an earlier run that did not finish`);
+export function clearLeftovers(target: string, otherName?: (name: string, base: string) => number | null): void {
+  for (const t of removeLeftovers(target, otherName)) log('info', `removed ${t}, a temp file left by an earlier run that did not finish`);
 }
 
 function alive(pid: number): boolean {
@@ -171,14 +172,16 @@ export class AsideFile {
 
 /**
  * Writes the whole of `data` to `target` crash-safely (a device or pipe: in place). Temp
- * files earlier runs left for `target` are removed first. Throws the fs error as is.
+ * files earlier runs left for `target` are removed first, unless `leftovers: 'keep'` (a
+ * file rewritten many times in one run, whose leftovers were removed once). Throws the fs
+ * error as is.
  */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, opts: { leftovers?: 'clear' | 'keep' } = {}): Promise<void> {
   if (isSpecialFile(target)) {
     writeFileSync(target, data);
     return;
   }
-  clearLeftovers(target);
+  if (opts.leftovers !== 'keep') clearLeftovers(target);
   const f = new AsideFile(target);
   try {
     await new Promise<void>((resolve, reject) => {
