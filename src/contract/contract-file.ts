@@ -13,7 +13,8 @@ export type FieldType = (typeof FIELD_TYPES)[number];
 
 /** Kind names become `{kind}` file names and dead-letter values: a plain lowercase name. */
 const KIND_NAME_RE = /^[a-z][a-z0-9_-]{0,63}$/;
-const RESERVED_KINDS = new Set(['customer', 'inventory', 'unknown']);
+/** `unknown` is what a record of no kind is counted as; customer and inventory may be replaced (declared.ts). */
+const RESERVED_KINDS = new Set(['unknown']);
 const MAX_FIELDS = 64;
 
 const common = { required: z.boolean().optional(), description: z.string().optional() };
@@ -22,6 +23,8 @@ const lengths = {
   min_length: z.number().int().min(0).optional(),
   max_length: z.number().int().min(1).optional(),
   pattern: z.string().optional(),
+  /** What a value must be, in words, for the message of a pattern mismatch (the built-in sku's wording). */
+  expected: z.string().min(1).optional(),
 };
 const range = { min: z.number().finite().optional(), max: z.number().finite().optional() };
 const intRange = { min: z.number().int().optional(), max: z.number().int().optional() };
@@ -53,6 +56,7 @@ const fieldSchema = z
       bad('min_length', `min_length ${f.min_length} is above max_length ${f.max_length}`);
     }
     if ('lower' in f && f.lower && f.upper) bad('upper', 'lower and upper cannot both be true');
+    if (f.type === 'string' && f.expected !== undefined && f.pattern === undefined) bad('expected', 'expected words a pattern mismatch: give a pattern too');
     if ('pattern' in f && f.pattern !== undefined) {
       try {
         new RegExp(f.pattern, 'u');
@@ -91,7 +95,7 @@ const kindSchema = z
 
 const kindName = z.string().superRefine((n, ctx) => {
   if (RESERVED_KINDS.has(n)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${n}" is a built-in kind name; replacing the built-in kinds is not supported yet: choose another name` });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${n}" is reserved for records of no known kind: choose another name` });
   } else if (!KIND_NAME_RE.test(n)) {
     ctx.addIssue({ code: z.ZodIssueCode.custom, message: `kind name "${n}": expected a lowercase letter, then up to 63 of a-z 0-9 _ -` });
   }

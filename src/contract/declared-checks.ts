@@ -56,9 +56,7 @@ export function compileField(f: FieldDecl): Checker {
   }
 }
 
-type TextDecl = Extract<FieldDecl, { type: 'string' | 'id' }>;
-
-function caseOf(f: TextDecl): (s: string) => string {
+function caseOf(f: Extract<FieldDecl, { type: 'string' }>): (s: string) => string {
   if (f.lower) return (s) => s.toLowerCase();
   if (f.upper) return (s) => s.toUpperCase();
   return (s) => s;
@@ -74,6 +72,7 @@ function stringChecker(f: Extract<FieldDecl, { type: 'string' }>): Checker {
   const norm = caseOf(f);
   const re = f.pattern === undefined ? null : new RegExp(f.pattern, 'u');
   const min = f.min_length ?? 0;
+  const mismatch = f.expected !== undefined ? `does not match the pattern: expected ${f.expected}` : `does not match the pattern /${f.pattern}/`;
   return (field, v) => {
     const t = asText(v);
     if (t === null) return fail(field, 'too_long', v, `is not text: expected text${max === Infinity ? '' : ` of at most ${max} characters`}`);
@@ -82,18 +81,28 @@ function stringChecker(f: Extract<FieldDecl, { type: 'string' }>): Checker {
     s = norm(s);
     if (longerThan(s, max)) return fail(field, 'too_long', v, `is too long (${codePoints(s)} characters): expected at most ${max} characters`);
     if (min > 0 && codePoints(s) < min) return fail(field, 'out_of_range', v, `is too short (${codePoints(s)} characters): expected at least ${min} characters`);
-    if (re !== null && !re.test(s)) return fail(field, 'pattern_mismatch', v, `does not match the pattern /${f.pattern}/`);
+    if (re !== null && !re.test(s)) return fail(field, 'pattern_mismatch', v, mismatch);
     return s;
   };
 }
 
+/** ASCII letters only: what the built-in ids do (`ſ`, `ı` and `K` must not become S, I, k and pass an ASCII pattern). */
+const LOWER_RE = /[a-z]/;
+const LOWER_RUN_RE = /[a-z]+/g;
+const UPPER_RE = /[A-Z]/;
+const UPPER_RUN_RE = /[A-Z]+/g;
+const asciiUpper = (s: string): string => (LOWER_RE.test(s) ? s.replace(LOWER_RUN_RE, (m) => m.toUpperCase()) : s);
+const asciiLower = (s: string): string => (UPPER_RE.test(s) ? s.replace(UPPER_RUN_RE, (m) => m.toLowerCase()) : s);
+
 /** `id`: trimmed text matching `pattern` (default: 1-64 of A-Z a-z 0-9 _ -), else invalid_id. */
 function idChecker(f: Extract<FieldDecl, { type: 'id' }>): Checker {
-  const custom = f.pattern !== undefined || f.min_length !== undefined || f.max_length !== undefined || f.lower || f.trim === false;
+  const custom =
+    f.pattern !== undefined || f.min_length !== undefined || f.max_length !== undefined || f.lower || f.trim === false || f.expected !== undefined;
   if (!custom) return f.upper ? checkUpperId : checkId;
   const re = f.pattern === undefined ? ID_RE : new RegExp(f.pattern, 'u');
-  const expect = f.pattern === undefined ? ID_EXPECT : `is not a valid id: expected text matching /${f.pattern}/`;
-  const norm = caseOf(f);
+  const expect =
+    f.expected !== undefined ? `is not a valid id: expected ${f.expected}` : f.pattern === undefined ? ID_EXPECT : `is not a valid id: expected text matching /${f.pattern}/`;
+  const norm = f.lower ? asciiLower : f.upper ? asciiUpper : (s: string) => s;
   const min = f.min_length ?? 0;
   const max = f.max_length ?? Infinity;
   return (field, v) => {

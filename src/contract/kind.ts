@@ -1,6 +1,6 @@
 // Kind detection (records.md "Kinds"): --kind hint > `kind` field > sniffing > unknown.
 import type { Fields, Kind } from '../pipeline/types.js';
-import { declaredOn, detectDeclared, kindMarkers, knownKinds, parseDeclaredKind } from './declared.js';
+import { declaredMarks, declaredOn, detectDeclared, kindMarkers, knownKinds, parseDeclaredKind } from './declared.js';
 import { describe, isMissing, report } from './fields.js';
 
 /** `customer` / `inventory` from a kind field value (trimmed, any case), else null. */
@@ -51,7 +51,7 @@ function detectWithDeclared(raw: Fields, kindHint: Kind | undefined): Kind | nul
 /** Report the unknown_kind error of a record whose kind could not be decided. */
 export function reportUnknownKind(raw: Fields): void {
   const k = raw.kind;
-  if (declaredOn) {
+  if (declaredMarks) {
     const names = knownKinds().map((n) => `"${n}"`);
     const expected = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
     if (!isMissing(k)) report('kind', 'unknown_kind', `kind ${describe(k)} is not a known record kind: expected ${expected}`);

@@ -92,10 +92,14 @@ function build(spec: KindSpec, raw: Fields): Fields {
 }
 
 function specOf(kind: Kind): KindSpec {
+  const replaced = declaredOn ? declaredKind(kind) : undefined; // a contract file may replace a built-in kind
+  if (replaced !== undefined) return replaced.spec;
   return kind === 'customer' ? CUSTOMER : kind === 'inventory' ? INVENTORY : declaredKind(kind)!.spec;
 }
 
 function jsonPlanOf(kind: Kind): JsonPlan {
+  const replaced = declaredOn ? declaredKind(kind) : undefined;
+  if (replaced !== undefined) return replaced.json;
   return kind === 'customer' ? CUSTOMER_JSON : kind === 'inventory' ? INVENTORY_JSON : declaredKind(kind)!.json;
 }
 

@@ -255,7 +255,7 @@ describe('contract file errors name the file, the line and the path', () => {
     ['decimal needs scale', 'e.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: decimal }\n', /e\.yaml:4: kinds\.order\.fields\.a\.scale: Required/],
     ['bad pattern', 'f.yaml', 'kinds:\n  order:\n    fields:\n      a: { type: string, pattern: "([" }\n', /kinds\.order\.fields\.a\.pattern: not a valid regular expression/],
     ['key not a field', 'g.yaml', 'kinds:\n  order:\n    key: nope\n    fields:\n      a: { type: string }\n', /g\.yaml:3: kinds\.order\.key: "nope" is not one of the kind's fields \(a\)/],
-    ['built-in name', 'h.yaml', 'kinds:\n  customer:\n    fields:\n      a: { type: string }\n', /kinds\.customer: "customer" is a built-in kind name; replacing the built-in kinds is not supported yet/],
+    ['reserved name', 'h.yaml', 'kinds:\n  unknown:\n    fields:\n      a: { type: string }\n', /h\.yaml:3: kinds\.unknown: "unknown" is reserved for records of no known kind/],
     ['bad kind name', 'i.yaml', 'kinds:\n  Order Lines:\n    fields:\n      a: { type: string }\n', /kinds\["Order Lines"\]: kind name "Order Lines": expected a lowercase letter/],
     ['field named kind', 'j.yaml', 'kinds:\n  order:\n    fields:\n      kind: { type: string }\n', /kinds\.order\.fields\.kind: a field cannot be named "kind"/],
     ['no kinds', 'k.yaml', 'description: empty\n', /k\.yaml: \(top level\)|kinds: Required/],
