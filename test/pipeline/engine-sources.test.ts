@@ -2,6 +2,8 @@
 // the engine, which decodes them (here inline: a pool with no workers) and runs the
 // stateless head of the stages. What comes out must be what the source decoding the
 // messages itself (decodeMessage) and the Runner applying every stage give.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordJson } from '../../src/contract/index.js';
 import { stringifyLossless } from '../../src/contract/lossless.js';
@@ -13,6 +15,7 @@ import { RunStats } from '../../src/pipeline/stats.js';
 import type { Rec, Rejected, SourceBatch, Stage, StageSpec } from '../../src/pipeline/types.js';
 import { stageRefFromFlag } from '../../src/stages/parse-spec.js';
 import { planStages } from '../../src/stages/plan.js';
+import { tempDir } from '../support/cli.js';
 import { fakeDlq, fakeSink } from './fakes.js';
 
 afterEach(() => usePieceStages(null)); // the inline pool's stages are per thread: leave none behind
@@ -253,6 +256,31 @@ describe('MessageEngineSource with no workers (inline)', () => {
     }
   });
 
+  it('batches decoded out of order (a slow async parallel stage on the first ones) still come out in order', async () => {
+    const tmp = tempDir('recflow-engine-src-');
+    try {
+      // the first batches take longest: later ones are decoded first
+      const stage = join(tmp.dir, 'slow.mjs');
+      writeFileSync(stage, `export default { name: 'slow', parallel: true, async process(records) {
+        const first = records[0] ? records[0].pos : 0;
+        await new Promise((r) => setTimeout(r, Math.max(0, 40 - (first - 100) / 2)));
+        return { kept: records, rejected: [] };
+      } };\n`);
+      const src = fakeKafka(messages(60), 6);
+      const { source, head } = await engine(src, [stage], new RunStats());
+      expect(head).toBe(2);
+      const got: SourceBatch[] = [];
+      for await (const b of source.batches()) got.push(b);
+      const pos = got.map((b) => [...b.records.map((r) => r.pos), ...b.rejected.map((r) => Number(r.source.split('@')[1]))].sort((a, b) => a - b));
+      expect(pos).toEqual(Array.from({ length: 10 }, (_, i) => Array.from({ length: 6 }, (_, k) => 100 + i * 6 + k)));
+      for (const b of got) await b.ack!();
+      expect(src.acked).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      await source.close();
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   it('yields the oldest decoded batch while the inner source waits for more messages, and a stop ends the wait', async () => {
     const src = fakeKafka(messages(5), 5, { idle: true });
     const { source } = await engine(src, [], new RunStats());
@@ -280,6 +308,18 @@ describe('MessageEngineSource with no workers (inline)', () => {
     const outcome = await within(done, 2000, 'the run after stop()');
     expect(outcome.interrupted).toBe('SIGTERM');
     expect(stats.recordsIn).toBe(6);
+  });
+
+  it('a consumer that leaves the iteration early ends the pending read of the inner source', async () => {
+    const src = fakeKafka(messages(3), 3, { idle: true });
+    const { source } = await engine(src, [], new RunStats());
+    const leave = async (): Promise<number> => {
+      for await (const b of source.batches()) return b.records.length + b.rejected.length;
+      return 0;
+    };
+    expect(await within(leave(), 2000, 'leaving the iteration')).toBe(3);
+    expect(src.stops).toBe(1);
+    await source.close();
   });
 
   it('a runner leaving early (head) ends the pending read of the inner source', async () => {
