@@ -6,7 +6,7 @@ import { RecflowError, SinkFailure } from '../errors.js';
 import { AckGate, isLateAck } from './acks.js';
 import type { DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
-import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage, StageSpec } from './types.js';
+import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage, StageResult, StageSpec } from './types.js';
 
 export interface RunPlan {
   sources: Source[];
@@ -159,12 +159,30 @@ export class Runner {
     const { stages, stats } = this.plan;
     let recs = records;
     for (let i = from; i < stages.length; i++) {
-      const res = await stages[i]!.process(recs);
+      let res: StageResult;
+      try {
+        res = await stages[i]!.process(recs);
+      } catch (err) {
+        this.stageFailed(err, recs, rejected);
+        throw err;
+      }
       stats.dropped += recs.length - res.kept.length - res.rejected.length;
       for (const r of res.rejected) rejected.push(r);
       recs = res.kept;
     }
     return recs;
+  }
+
+  /**
+   * A stage cannot go on (dedupe past max_keys): the batch's rejects so far are written and
+   * the records the stage had in hand are dead-lettered as stage_error and counted as failed,
+   * so every record read is still accounted for. The run then fails with the error.
+   */
+  private stageFailed(err: unknown, records: Rec[], rejected: Rejected[]): void {
+    this.reject(rejected.splice(0).sort(byLine));
+    const message = (err as Error)?.message ?? String(err);
+    this.plan.stats.failed += records.length;
+    this.plan.dlq.write(records.map((r) => ({ source: r.source, line: r.line, kind: r.kind ?? null, errors: [{ field: null, code: 'stage_error' as const, message }], record: r.raw })));
   }
 
   /** Let stages that hold records (dedupe keep=last...) emit them at the end of input. */
