@@ -35,7 +35,7 @@ export interface GenerateOptions {
   out?: string;
   /** The stream `-` writes to (default process.stdout). */
   stdout?: Writable;
-  /** Stops generating early; what was generated is still written and flushed. */
+  /** Stops generating early; what was generated is still flushed to stdout (a file is not put in place). */
   signal?: AbortSignal;
 }
 
@@ -130,9 +130,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateResult> {
       }
     }
     await out.write(chunk);
-  } finally {
-    await out.end();
+  } catch (err) {
+    await out.discard();
+    throw err;
   }
+  await out.end(records === opts.count); // a file is put in place only when whole (not after SIGINT/SIGTERM)
   const ended = out.closed ? 'output_closed' : records < opts.count ? 'aborted' : 'done';
   return {
     kind: opts.kind,

@@ -99,6 +99,85 @@ describe('recflow test --report junit:FILE', () => {
   });
 });
 
+describe('recflow generate --out FILE', () => {
+  const gen = (out: string, count: number, extra: string[] = []): string[] => ['generate', 'customers', '--count', String(count), '--seed', '5', '--out', out, '-q', ...extra];
+  const stdoutOf = async (count: number, format: string): Promise<string> => (await runCli(['generate', 'customers', '--count', String(count), '--seed', '5', '--format', format, '-q'])).stdout;
+
+  it.each(['data.csv', 'data.ndjson.gz'])('SIGKILL mid-write leaves the previous %s whole; the next run removes the temp file', async (name) => {
+    const d = mkdir(`gen-kill-${name}`);
+    const out = join(d, name);
+    writeFileSync(out, 'previous\n');
+    const child = spawnCli(gen(out, 3_000_000));
+    const done = collect(child);
+    const temp = hidden(d, name, child.pid!);
+    await until(child, done, () => hasData(temp) || readFileSync(out, 'utf8') !== 'previous\n', 'records were written');
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(readFileSync(out, 'utf8')).toBe('previous\n');
+    expect(temps(d)).toEqual([`.${name}.recflow-${child.pid}.tmp`]);
+
+    const next = await runCli(gen(out, 500));
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`removed ${temp}, a temp file left by an earlier run that did not finish`);
+    expect(read(out)).toBe(await stdoutOf(500, name.includes('ndjson') ? 'ndjson' : 'csv'));
+    expect(temps(d)).toEqual([]);
+  });
+
+  it.each([
+    ['SIGINT', 130, 'data.csv', true],
+    ['SIGTERM', 143, 'data.ndjson.gz', true],
+    ['SIGTERM', 143, 'new.csv', false],
+  ] as const)('%s: exit %i, no partial %s put in place (previous file: %s), no temp file', async (signal, code, name, previous) => {
+    const d = mkdir(`gen-${signal}-${name}`);
+    const out = join(d, name);
+    if (previous) writeFileSync(out, 'previous\n');
+    const child = spawnCli(gen(out, 1_000_000, ['--rate', '2000']));
+    const done = collect(child);
+    await until(child, done, () => hasData(hidden(d, name, child.pid!)) || (existsSync(out) && readFileSync(out, 'utf8') !== 'previous\n'), 'records were written');
+    child.kill(signal);
+    const res = await done;
+    expect(res.code, res.stderr).toBe(code);
+    expect(res.stderr).toMatch(new RegExp(`interrupted by ${signal} after \\d+ records; ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is left as it was`));
+    if (previous) expect(readFileSync(out, 'utf8')).toBe('previous\n');
+    else expect(existsSync(out)).toBe(false);
+    expect(temps(d)).toEqual([]);
+  });
+
+  it('a write that fails part-way (file size limit) is exit 3; the previous file stays whole, no temp file', async () => {
+    const d = mkdir('gen-efbig');
+    const out = join(d, 'data.csv');
+    writeFileSync(out, 'previous\n');
+    const res = await runLimited(100, gen(out, 20_000));
+    expect(res.code, res.stderr).toBe(3);
+    expect(res.stderr).toContain(`cannot write '${out}'`);
+    expect(readFileSync(out, 'utf8')).toBe('previous\n');
+    expect(temps(d)).toEqual([]);
+  });
+
+  it('done: a new file under the final name (a reader of the old one keeps it), the same bytes as on stdout', async () => {
+    const d = mkdir('gen-done');
+    const out = join(d, 'data.csv');
+    writeFileSync(out, 'previous\n');
+    linkSync(out, `${out}.old`);
+    const res = await runCli(gen(out, 2000));
+    expect(res.code, res.stderr).toBe(0);
+    expect(readFileSync(`${out}.old`, 'utf8')).toBe('previous\n');
+    expect(readFileSync(out, 'utf8')).toBe(await stdoutOf(2000, 'csv'));
+    expect(temps(d)).toEqual([]);
+    // a device is written in place, as before
+    expect((await runCli(gen('/dev/null', 100))).code).toBe(0);
+  });
+
+  it('a folder as --out is exit 2 before anything is generated', async () => {
+    const d = mkdir('gen-dir');
+    const res = await runCli(gen(d, 100));
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain(`--out: cannot write '${d}': it is a directory`);
+    expect(temps(d)).toEqual([]);
+    expect(temps(dir)).toEqual([]);
+  });
+});
+
 describe('run --checkpoint FILE', () => {
   let big: string;
   beforeAll(async () => {
