@@ -85,7 +85,11 @@ export class AckGate {
     await this.chain;
     await this.dlq.flush();
     await this.dlq.sync();
-    await ack();
+    try {
+      await ack();
+    } catch (err) {
+      throw ackError(err); // a source failure, as for held acks (not a crash)
+    }
   }
 
   /** The sink closed cleanly: everything it was given is durable; acks done when this resolves. */
@@ -117,10 +121,14 @@ export class AckGate {
         }
         await Promise.all(calls);
       } catch (err) {
-        this.hooks.fail(err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err }));
+        this.hooks.fail(ackError(err));
       } finally {
         this.running--;
       }
     });
   }
+}
+
+function ackError(err: unknown): RecflowError {
+  return err instanceof RecflowError ? err : new RecflowError('source', `cannot acknowledge: ${(err as Error)?.message ?? err}`, { cause: err });
 }

@@ -192,6 +192,29 @@ describe('acks', () => {
   });
 });
 
+describe('an ack that fails (a commit refused for good)', () => {
+  it.each<['write' | 'close']>([['write'], ['close']])('with a sink durable at %s: the run fails as a source failure, later batches are not acked', async (durableAt) => {
+    let calls = 0;
+    const r = await run({
+      specs: batches(4, 2),
+      sink: { durableAt },
+      source: {
+        wrapAck: (ack) => async () => {
+          if (calls++ === 1) throw new Error('offset commit refused');
+          await ack();
+        },
+      },
+    });
+    expect(r.outcome.failure).toBeInstanceOf(RecflowError);
+    expect(r.outcome.failure!.code).toBe('source');
+    expect(r.outcome.failure!.message).toContain('offset commit refused');
+    // (a file sink's batches made durable together at close are acked together: the later ones may be made)
+    expect(r.src.acks.map((a) => a.batch)).toEqual(durableAt === 'write' ? [0] : [0, 2, 3]);
+    expect(r.src.closed).toBe(true);
+    expectAccounted(r);
+  });
+});
+
 describe('a sink write that fails for good', () => {
   it.each([
     ['a SinkFailure: every record of the write', () => new SinkFailure('HTTP 503 after 5 tries'), [5, 6, 7, 8]],
