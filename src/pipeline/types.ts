@@ -71,6 +71,13 @@ export interface Rec {
   kind?: Kind | null;
 }
 
+/**
+ * On a Rec whose value already holds every number as read (a record decoded from the
+ * worker threads' text): writers need not look at `raw`, which is then parsed only
+ * when a dead-letter row needs it.
+ */
+export const VALUE_HOLDS_TEXTS: unique symbol = Symbol('recflow.valueHoldsTexts');
+
 /** One dead-letter line, exactly as records.md shows it. */
 export interface Rejected {
   source: string;

@@ -1,7 +1,7 @@
 // Kafka sink: JSON values keyed by customer_id/sku, a `kind` header, acks from all in-sync
 // replicas; write() resolves only once the brokers acknowledged every record.
 import { Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
-import { recordJson } from '../contract/record.js';
+import { recJson } from './format/json.js';
 import { RecflowError, SinkFailure } from '../errors.js';
 import { parseKafkaAddress, topicFor } from '../kafka/address.js';
 import { boundedRetry, createKafkaClient, describeKafkaError, rootCause, withTimeout } from '../kafka/client.js';
@@ -165,7 +165,7 @@ export class KafkaSink implements Sink {
       topic: topicFor(this.template, kind ?? 'unknown'),
       message: {
         key: keyField === undefined || keyField === null ? null : String(keyField),
-        value: recordJson(v, rec.raw), // pass-through numbers as read
+        value: recJson(rec), // pass-through numbers as read
         headers: kind ? { kind } : {},
       },
     };

@@ -93,14 +93,19 @@ describe('recflow with --contract', () => {
     expect(lines(join(dir, 'dup-dlq.ndjson'))).toMatchObject([{ line: 2, kind: 'order', errors: [{ field: 'order_id', code: 'duplicate_key' }] }]);
   });
 
-  it('a config file\'s contracts: are relative to it; the parallel engine hands declared kinds to the sequential one', async () => {
+  it('a config file\'s contracts: are relative to it; the parallel engine checks declared kinds too (the contract files load in every thread)', async () => {
     const sub = join(dir, 'job');
     mkdirSync(sub, { recursive: true });
     copyFileSync(CONTRACT, join(sub, 'orders.contract.yaml'));
     copyFileSync(ORDERS, join(sub, 'orders.ndjson'));
     writeFileSync(join(sub, 'job.yaml'), 'sources: [orders.ndjson]\ncontracts: [orders.contract.yaml]\n');
     const res = await runCli(['validate', '--config', join(sub, 'job.yaml')], { cwd: dir, env: { RECFLOW_WORKERS: 'inline', RECFLOW_EXPLAIN: '1' } });
-    expect(res.stderr).toContain('sequential runner: kinds declared with --contract');
+    expect(res.stderr).toContain('parallel runner: 0 worker thread(s) and the main thread');
+    expect(res.stderr).toContain('stages in the workers: contract');
+    const threads = await runCli(['validate', '--config', join(sub, 'job.yaml')], { cwd: dir, env: { RECFLOW_WORKERS: '1', RECFLOW_CHUNK_BYTES: '64', RECFLOW_EXPLAIN: '1' } });
+    expect(threads.stderr).toContain('parallel runner: 1 worker thread(s)');
+    expect(threads.stderr).toContain('valid: order 3');
+    expect(threads.code).toBe(0);
     expect(res.stderr).toContain('valid: order 3');
     expect(res.code).toBe(0);
   });

@@ -354,7 +354,7 @@ describe('edge cases', () => {
     expect(res.stderr).toContain('expected one of ndjson, csv, tsv, json');
   });
 
-  it('a large input: CSV output takes the sequential runner (workers write NDJSON), NDJSON still the parallel one, same records', async () => {
+  it('a large input: the workers check the records and the main thread writes the CSV (workers write NDJSON only), same records', async () => {
     const lines = ['customer_id,email,first_name,lifetime_value'];
     for (let i = 0; i < 20_000; i++) lines.push(`P${i},p${i}@example.com,"N, ${i}",${i % 100}.5`);
     writeFileSync(at('large.csv'), lines.join('\n') + '\n');
@@ -362,7 +362,11 @@ describe('edge cases', () => {
     const nd = await recflow(['run', at('large.csv'), '--to', at('large.ndjson')], env);
     const csv = await recflow(['run', at('large.csv'), '--to', at('large-out.csv'), '--kind', 'customer'], env);
     expect(nd.stderr).toContain('parallel runner');
-    expect(csv.stderr).toContain('sequential runner: CSV output');
+    expect(csv.stderr).toMatch(/parallel runner: 2 worker thread\(s\).*stages in the workers: contract; then on the main thread, in input order: the /);
+    // on its own choice (no RECFLOW_WORKERS), a contract-only CSV run stays on one thread: faster than parsing every record twice
+    const auto = await recflow(['run', at('large.csv'), '--to', at('large-auto.csv'), '--kind', 'customer'], { RECFLOW_EXPLAIN: '1' });
+    expect(auto.stderr).toMatch(/sequential runner: (small input|the contract alone before the .* sink: one thread is faster)/);
+    expect(read(at('large-auto.csv'))).toBe(read(at('large-out.csv')));
     expect(readDelimited(at('large-out.csv'), ',').rows).toEqual(asRows(ndjsonLines(read(at('large.ndjson'))), CUSTOMER));
   });
 });

@@ -4,10 +4,10 @@
 // Source; the sequential Runner then applies the rest of the stages and the sink to
 // them on the main thread. Same records, same order, same dead-letter lines as the
 // Runner alone: a batch is a piece's records and its rejects.
-import { parseLossless } from '../../contract/lossless.js';
+import { parseLossless, parseRecordText } from '../../contract/lossless.js';
 import type { FileSource } from '../../sources/file.js';
 import type { RunPlan } from '../runner.js';
-import type { Fields, Kind, LinesOutcome, Rec, Rejected, Source, SourceBatch } from '../types.js';
+import { VALUE_HOLDS_TEXTS, type Fields, type Kind, type LinesOutcome, type Rec, type Rejected, type Source, type SourceBatch } from '../types.js';
 import type { TextOut } from './output.js';
 import type { PieceResult } from './piece.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
@@ -59,23 +59,52 @@ class Channel {
   }
 }
 
-/** A piece's output in records mode (see PieceTask.records) back into Recs; `place` gives a record's source, line and kind hint from its position. */
+/**
+ * A piece's output in records mode (see PieceTask.records) back into Recs; `place` gives
+ * a record's source, line and kind hint from its position. The value is parsed now (its
+ * number texts only when wanted); the record as read only when something asks for it
+ * (a dead-letter row): most records never need it.
+ */
 export function recordsOf(res: PieceResult, origin: string, place: (pos: number) => Pick<Rec, 'source' | 'line' | 'kindHint'>): Rec[] {
   const recs: Rec[] = [];
   if (!res.out || !res.pos || res.keptTotal === 0) return recs;
   const text = Buffer.from(res.out.buffer, res.out.byteOffset, res.out.length).toString('utf8');
   let from = 0;
   for (let i = 0; i < res.keptTotal; i++) {
-    const end = text.indexOf('\n', from);
-    const [value, raw, kind] = parseLossless(text.slice(from, end)) as [Fields, Fields | 0, Kind | null];
-    from = end + 1;
+    const t1 = text.indexOf('\t', from);
+    const t2 = text.indexOf('\t', t1 + 1);
+    const end = text.indexOf('\n', t2 + 1);
+    const value = parseRecordText(text.slice(from, t1)) as Fields;
+    const kindText = text.slice(t2 + 1, end);
+    const kind = kindText === 'null' ? null : (JSON.parse(kindText) as Kind);
     const pos = res.pos[i]!;
     const at = place(pos);
-    const rec: Rec = { value, raw: raw === 0 ? value : raw, source: at.source, line: at.line, origin, pos, kind };
+    const rec = { value, raw: value, source: at.source, line: at.line, origin, pos, kind } as Rec;
+    if (t2 > t1 + 1) {
+      lazyRaw(rec, text.slice(t1 + 1, t2));
+      (rec as { [VALUE_HOLDS_TEXTS]?: boolean })[VALUE_HOLDS_TEXTS] = true;
+    }
     if (at.kindHint !== undefined) rec.kindHint = at.kindHint;
     recs.push(rec);
+    from = end + 1;
   }
   return recs;
+}
+
+/** `rec.raw` parsed from its text on first use (then a plain property). */
+function lazyRaw(rec: Rec, text: string): void {
+  Object.defineProperty(rec, 'raw', {
+    configurable: true,
+    enumerable: true,
+    get(): Fields {
+      const raw = parseLossless(text) as Fields;
+      Object.defineProperty(rec, 'raw', { value: raw, writable: true, enumerable: true, configurable: true });
+      return raw;
+    },
+    set(v: Fields) {
+      Object.defineProperty(rec, 'raw', { value: v, writable: true, enumerable: true, configurable: true });
+    },
+  });
 }
 
 export class EngineSource implements Source {

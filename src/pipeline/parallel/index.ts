@@ -62,6 +62,9 @@ export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, 
   return new Runner({ ...plan, sources: [source], stages: plan.stages.slice(head) });
 }
 
+/** Stages that only check records: the workers' share of a plan that holds no more is too small for records mode. */
+const CONTRACT_ONLY = new Set(['contract', 'kind', 'validate', 'normalize']);
+
 /** A Kafka source: its messages are decoded and run through the stateless stages in the workers. */
 function messageRunner(plan: RunPlan, c: { messages: DeferringSource; workers: number; head: number }, env: NodeJS.ProcessEnv): PlanRunner {
   const local = plan.stages.slice(0, c.head);
@@ -96,6 +99,12 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   const format = plan.sink ? formatOf(plan.sink) : undefined;
   const out: TextOut | null = plan.sink && (format === undefined || format === 'ndjson') ? textOutOf(plan.sink) : null;
   const records = head < plan.stages.length || (plan.sink !== null && out === null);
+  // Records handed to the main thread are parsed there again, which costs about what the
+  // whole run costs on one thread (bench/RESULTS.md): worth it only when stages in the
+  // workers do more than the contract (a filter that keeps few, enrich, regexes).
+  if (records && forced === undefined && threads === undefined && !plan.stages.slice(0, head).some((s) => !CONTRACT_ONLY.has(s.name))) {
+    return `the contract alone before ${head < plan.stages.length ? `stage '${plan.stages[head]!.name}'` : `the ${plan.sink?.name ?? ''} sink`}: one thread is faster (the main thread would parse every record again)`;
+  }
   const stdin = plan.sources.some((s) => s.totalBytes === undefined);
   const bytes = plan.sources.reduce((n, s) => n + (s.totalBytes ?? 0), 0);
   if (forced === undefined && !stdin && bytes < SMALL_INPUT_BYTES) return `small input (${bytes} bytes)`;

@@ -54,8 +54,9 @@ export interface PieceTask {
   /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
   lines: boolean;
   /**
-   * Output records for stages that run after the pieces, on the main thread: each line a
-   * JSON array [value, raw (0: same as value), kind], numbers as read (parseLossless).
+   * Output records for stages that run after the pieces, on the main thread: each line
+   * `value TAB raw TAB kind`, value and raw as JSON with numbers as read (raw empty: the
+   * same as value), kind as JSON (null: none). JSON text holds no raw tab or newline.
    */
   records?: boolean;
   /** Output buffers the main thread is done with, for reuse (transferred). */
@@ -522,8 +523,8 @@ export function transferables(r: PieceResult): ArrayBuffer[] {
 
 /** A record for the main thread's stages: value, raw, kind, with numbers as read. */
 function recordTuple(r: Rec): string {
-  const raw = r.raw === r.value ? '0' : stringifyLossless(r.raw);
-  return `[${recordJson(r.value, r.raw)},${raw},${r.kind == null ? 'null' : JSON.stringify(r.kind)}]`;
+  const raw = r.raw === r.value ? '' : stringifyLossless(r.raw);
+  return `${recordJson(r.value, r.raw)}\t${raw}\t${r.kind == null ? 'null' : JSON.stringify(r.kind)}`;
 }
 
 const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);

@@ -4,7 +4,7 @@
 // Once holdAcrossWrites() is on (the runner promises release() before it waits for
 // a write), a file batch is cut by count, bytes and origin only, not where a write
 // ended: the same cuts as LineBatcher, so both runners send the same keys.
-import { recordJson } from '../../contract/record.js';
+import { recJson } from '../format/json.js';
 import type { Rec } from '../../pipeline/types.js';
 import { lineBytes } from './encode.js';
 import { linesHash } from './idempotency.js';
@@ -95,7 +95,7 @@ export class Batcher {
   add(records: readonly Rec[]): Array<{ batch: Batch; recs: Rec[] }> {
     const parts = new Map<Batch, Rec[]>();
     for (const rec of records) {
-      const line = recordJson(rec.value, rec.raw); // pass-through numbers as read
+      const line = recJson(rec); // pass-through numbers as read
       const size = lineBytes(line);
       // as LineBatcher: a held file batch ends where another file's records begin
       if (this.held && this.held.origin !== rec.origin && !lingers(rec.origin)) this.close(this.held);
