@@ -166,6 +166,25 @@ describe('acks', () => {
     expect(b.src.closed).toBe(true);
   });
 
+  it.each([
+    ['succeeds: its ack waits for it', undefined, [0, 1, 2]],
+    ['fails: neither it nor any later batch is acked', new SinkFailure('disk full'), []],
+  ])('with a sink durable at close, reported durable while its write is pending, the write %s', async (_, err, acked) => {
+    const r = await run({
+      specs: batches(3, 2),
+      sink: {
+        durableAt: 'close',
+        maxInFlight: 3,
+        delay: (n) => (n === 0 ? 300 : 10),
+        onWrite: (n, sink) => n === 2 && sink.listener!(2), // a rotation covering writes 0 and 1, write 0 still pending
+        outcome: (n) => (n === 0 ? err : undefined),
+      },
+    });
+    expect(r.outcome.failure).toBe(err);
+    expectAcksAfterDelivery(r, acked);
+    expectAccounted(r);
+  });
+
   it('with a sink durable at close: a failed write stops the acks at the batch before it', async () => {
     const err = new SinkFailure('disk full');
     const r = await run({
@@ -370,6 +389,9 @@ describe('in = out + rejected + dropped + failed', () => {
       partial: fc.boolean(),
       stopAt: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
       maxInFlight: fc.integer({ min: 1, max: 4 }),
+      durableAt: fc.constantFrom<'write' | 'close'>('write', 'close'),
+      /** With durableAt close: a rotation makes the first writes durable as write n starts. */
+      rotateAt: fc.integer({ min: 0, max: 8 }),
     });
     await fc.assert(
       fc.asyncProperty(setup, async (p) => {
@@ -389,7 +411,11 @@ describe('in = out + rejected + dropped + failed', () => {
           sink: {
             maxInFlight: p.maxInFlight,
             delay: (n) => (n % 3) * 20,
-            onWrite: (n) => n === p.stopAt && runner!.stop('SIGTERM'),
+            durableAt: p.durableAt,
+            onWrite: (n, sink) => {
+              if (n === p.rotateAt) sink.listener?.(Math.max(0, n - 1));
+              if (n === p.stopAt) runner!.stop('SIGTERM');
+            },
             outcome: (n, recs) => (n === p.failAt ? new SinkFailure('no', p.partial ? { undelivered: recs.slice(1) } : {}) : undefined),
           },
           // a Kafka commit is made before held records are written (docs/stages.md: keep_last is for files); a checkpoint waits
