@@ -143,6 +143,21 @@ describe('recflow generate --out FILE', () => {
     expect(temps(d)).toEqual([]);
   });
 
+  it('a second signal (quit at once, exit 143): the previous file stays, the temp file is removed', async () => {
+    const d = mkdir('gen-twice');
+    const out = join(d, 'data.csv');
+    writeFileSync(out, 'previous\n');
+    const child = spawnCli(gen(out, 1_000_000, ['--rate', '2000']));
+    const done = collect(child);
+    await until(child, done, () => hasData(hidden(d, 'data.csv', child.pid!)), 'records were written');
+    child.kill('SIGINT');
+    child.kill('SIGTERM'); // usually handled before the first one's clean stop is over
+    const res = await done;
+    expect([130, 143], res.stderr).toContain(res.code);
+    expect(readFileSync(out, 'utf8')).toBe('previous\n');
+    expect(temps(d)).toEqual([]);
+  });
+
   it('a write that fails part-way (file size limit) is exit 3; the previous file stays whole, no temp file', async () => {
     const d = mkdir('gen-efbig');
     const out = join(d, 'data.csv');
