@@ -53,6 +53,7 @@ export interface SourceOptions {
   snapshot?: (batch: number) => AckSnapshot;
   /** Called before batch i is handed over (e.g. to stop the runner there). */
   onYield?: (i: number) => void;
+  onClose?: () => void;
 }
 
 export function fakeSource(specs: BatchSpec[], o: SourceOptions = {}): FakeSource {
@@ -89,6 +90,7 @@ export function fakeSource(specs: BatchSpec[], o: SourceOptions = {}): FakeSourc
     },
     async close() {
       src.closed = true;
+      o.onClose?.();
     },
   };
   return src;
@@ -148,10 +150,15 @@ export interface SinkOptions {
   durableAt?: 'write' | 'close';
   /** With abort(): pending writes fail with this error. */
   abortWith?: (signal: NodeJS.Signals) => Error;
+  /** Hold each write until release(records) names it (an HTTP sink filling a batch across writes). */
+  holdUntilRelease?: boolean;
 }
 
 export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
   const pending = new Set<(err: Error) => void>();
+  /** Writes held until released (holdUntilRelease), by their records. */
+  const held = new Map<Rec[], () => void>();
+  let holding = false;
   const sink: FakeSink = {
     name: 'fake-sink',
     maxInFlight: o.maxInFlight ?? 1,
@@ -192,8 +199,12 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
           events.push(`written ${n}`);
           resolve(out ? { rejected: out } : {});
         };
-        if (ms === undefined) queueMicrotask(finish);
-        else setTimeout(finish, ms);
+        const start = (): void => {
+          if (ms === undefined) queueMicrotask(finish);
+          else setTimeout(finish, ms);
+        };
+        if (holding) held.set(records, start);
+        else start();
       });
     },
     async close() {
@@ -201,6 +212,19 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
       events.push('close');
       if (o.durableAt === 'close') sink.listener?.(sink.writes.length); // files renamed into place
     },
+    ...(o.holdUntilRelease
+      ? {
+          holdAcrossWrites() {
+            holding = true;
+            events.push('hold');
+          },
+          release(records: Rec[]) {
+            events.push(`release ${sink.writes.indexOf(records)}`);
+            held.get(records)?.();
+            held.delete(records);
+          },
+        }
+      : {}),
     ...(o.abortWith
       ? {
           abort(signal: NodeJS.Signals) {

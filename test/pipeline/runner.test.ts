@@ -5,8 +5,10 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RecflowError, SinkFailure } from '../../src/errors.js';
 import { mayAckLate } from '../../src/pipeline/acks.js';
-import type { Runner } from '../../src/pipeline/runner.js';
-import { headStage, holdingStage, pickStage, rejectOf } from './fakes.js';
+import { Runner } from '../../src/pipeline/runner.js';
+import { RunStats } from '../../src/pipeline/stats.js';
+import { fakeDlq, fakeSink, fakeSource, headStage, holdingStage, pickStage, rejectOf } from './fakes.js';
+import type { Dropped } from './fakes.js';
 import { batches, build, drive, expectAccounted, expectAcksAfterDelivery, run, type Ran, type Setup } from './harness.js';
 
 beforeEach(() => {
@@ -106,6 +108,32 @@ describe('acks', () => {
     expectAcksAfterDelivery(r, [0, 1, 2]);
     expect(r.events.indexOf('ack 0')).toBeGreaterThan(r.events.indexOf('written 0'));
     expectAccounted(r);
+  });
+});
+
+describe('sinks and sources', () => {
+  it('a sink holding writes across calls is released before the runner waits on each (else the run would hang)', async () => {
+    for (const stages of [undefined, (d: Dropped) => [holdingStage(d)]]) {
+      const r = await run({ specs: batches(5, 3), stages, sink: { holdUntilRelease: true, maxInFlight: 2 } });
+      expect(r.outcome.failure).toBeUndefined();
+      expect(r.events[0]).toBe('hold');
+      expect(r.sink.writes.length).toBe(stages ? 1 : 5); // with a holding stage: one write, at the end
+      r.sink.writes.forEach((_, n) => expect(r.events.indexOf(`release ${n}`)).toBeLessThan(r.events.indexOf(`written ${n}`)));
+      expectAccounted(r);
+    }
+  });
+
+  it('a source whose acks wait for a sink durable at close stays open until they are made, then the next source runs', async () => {
+    const events: string[] = [];
+    const dlq = fakeDlq(events);
+    const sink = fakeSink({ durableAt: 'close' }, events);
+    const one = fakeSource(batches(2, 2), { snapshot: (i) => (events.push(`ack one ${i}`), { batch: i, delivered: new Set(), synced: new Set() }), onClose: () => events.push('one closed') });
+    const two = fakeSource([{ lines: [11, 12] }], { snapshot: (i) => (events.push(`ack two ${i}`), { batch: i, delivered: new Set(), synced: new Set() }), onClose: () => events.push('two closed') });
+    const stats = new RunStats();
+    const outcome = await drive(new Runner({ sources: [one, two], stages: [], sink, dlq, stats }).run());
+    expect(outcome.failure).toBeUndefined();
+    expect(sink.writes.flat().map((x) => x.line)).toEqual([1, 2, 3, 4, 11, 12]);
+    expect(events.filter((e) => !e.startsWith('writ'))).toEqual(['close', 'ack one 0', 'ack one 1', 'ack two 0', 'one closed', 'two closed']);
   });
 });
 
