@@ -37,7 +37,7 @@ import { generatedCustomers, shortRecords } from './lib/data.mjs';
 import { engineCases, targetRows } from './lib/engine.mjs';
 import { httpCases, kafkaScript } from './lib/http-cases.mjs';
 import { kafkaCases } from './lib/kafka-cli.mjs';
-import { log, loadNow, machine } from './lib/measure.mjs';
+import { log, loadNow, machine, q } from './lib/measure.mjs';
 import { netTable } from './lib/net-table.mjs';
 import { commandList, fileTable, runRounds, summarize } from './lib/rounds.mjs';
 
@@ -98,7 +98,7 @@ function header(loadBefore) {
     `### ${opt.label ? `${opt.label} — ` : ''}${date}`,
     '',
     `Machine: ${machine()}. Load average before / after: ${loadBefore} / ${loadNow()} (shared machine: compare ratios and CPU seconds within this table).`,
-    `Run: \`node bench/run.mjs ${argv.join(' ')}\`${process.env.RECFLOW_BIN || process.env.RECFLOW_BIN_B ? ' with RECFLOW_BIN / RECFLOW_BIN_B set' : ''}. ${threadEnv()}.`,
+    `Run: \`node bench/run.mjs ${argv.map((a) => (/^[\w./=:,-]+$/.test(a) ? a : q(a))).join(' ')}\`${process.env.RECFLOW_BIN || process.env.RECFLOW_BIN_B ? ' with RECFLOW_BIN / RECFLOW_BIN_B set' : ''}. ${threadEnv()}.`,
     `Builds: ${builds.map((b) => `${b.label} = \`${b.bin.replace(ROOT, '')}\` (${b.desc})`).join('; ')}.`,
     `${opt.runs} rounds, interleaved (case order reversed every other round); medians over the rounds; "vs Miller" is the median of each round's Miller wall time / this wall time (above 1: faster than Miller); CPU = user + sys of all threads (GNU time), per million input records; peak RSS: the largest of the rounds (max RSS of the biggest process).`,
     '',
