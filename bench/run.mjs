@@ -17,7 +17,7 @@
 //                  generated customers and inventory as CSV/NDJSON/gzip against cat and Miller
 // --bin A          the recflow entry to time (env RECFLOW_BIN; default this tree's bin/recflow.js)
 // --bin-b B        a second build, interleaved with A (env RECFLOW_BIN_B; --baseline DIR means
-//                  DIR/bin/recflow.js); bench/snapshot.sh REV DIR builds one from a commit
+//                  DIR/bin/recflow.js); `sh bench/snapshot.sh REV DIR` builds one from a commit
 // --label-a T      the builds' names in the tables (env RECFLOW_BIN_LABEL, RECFLOW_BIN_B_LABEL)
 // --threads N      RECFLOW_THREADS=N for every recflow run (--workers N: RECFLOW_WORKERS=N);
 //                  both env variables, when set, pass through as they are

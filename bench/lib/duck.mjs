@@ -17,7 +17,8 @@ export function ensureDuck(root) {
     log(`installing @duckdb/node-api@${VERSION} into bench/.duck (once)`);
     const res = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel', 'error', `@duckdb/node-api@${VERSION}`], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 240_000 });
     if (res.status !== 0 || !existsSync(pkg)) {
-      const why = (res.error?.message ?? res.stderr ?? '').trim().split('\n').pop() || `npm exited ${res.status}`;
+      const lines = (res.error?.message ?? res.stderr ?? '').trim().split('\n').filter((l) => l && !/complete log|_logs/.test(l));
+      const why = lines.slice(0, 2).join(' ') || `npm exited ${res.status}`;
       return { ok: false, note: `DuckDB skipped: \`npm install --prefix bench/.duck @duckdb/node-api@${VERSION}\` failed (${why})` };
     }
   }

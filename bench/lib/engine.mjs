@@ -74,5 +74,5 @@ export function targetRows(builds, stats, net) {
     const rss = Math.max(...stats.filter((s) => s.c.build === b && !s.failed).map((s) => s.rssMb), net.get(`${b.key}:rss`) ?? 0);
     rows.push([b.label, 'peak RSS, every case above', '< 200 MB', rss, rss < 200, true]);
   }
-  return rows.map(([build, what, want, v, ok, plain]) => `| ${build} | ${what} | ${want} | ${plain ? Math.round(v).toLocaleString('en-US') : `${v.toFixed(2)}x`} | ${ok ? 'yes' : '**no**'} |`);
+  return rows.filter((r) => Number.isFinite(r[3])).map(([build, what, want, v, ok, plain]) => `| ${build} | ${what} | ${want} | ${plain ? Math.round(v).toLocaleString('en-US') : `${v.toFixed(2)}x`} | ${ok ? 'yes' : '**no**'} |`);
 }
