@@ -26,7 +26,8 @@
 // --seed S         seed of both generators (default 7); --partitions P: Kafka topic partitions (8)
 // --no-seq         (csv/ndjson/gz) skip the RECFLOW_WORKERS=0 rows
 // --tokenizers     also csv-parse against recflow's CsvTokenizer, in process
-// --huge [GB]      memory test instead: a ~GB (default 5) customer CSV from disk and from stdin
+// --huge [GB]      memory test instead: a ~GB (default 5) customer CSV from disk (contract only,
+//                  and the 5 stages) and from stdin; reports peak RSS
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

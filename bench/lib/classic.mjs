@@ -1,13 +1,13 @@
 // The earlier sessions' cases (`--only csv,ndjson,gz`): generated customers and inventory
 // as CSV and NDJSON, and customers.csv.gz in and out, against the floor (`cat`) and
 // Miller; `--tokenizers` (csv-parse against CsvTokenizer in process) and `--huge [GB]`
-// (peak RSS on a multi-GB CSV).
+// (peak RSS on a multi-GB CSV, with the contract alone and with the 5 stages).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { StringDecoder } from 'node:string_decoder';
-import { generated } from './data.mjs';
+import { countryReference, fiveStages, generated } from './data.mjs';
 import { fmtInt, have, log, machine, measure, q } from './measure.mjs';
 
 /** Cases for the groups in `only` (csv, ndjson, gz); data made with build A. */
@@ -124,6 +124,9 @@ export async function hugeBench({ builds, dir, seed, gb, argv }) {
   if (onDisk) {
     generated(a, 'customers', rows, seed, 'csv', path);
     cmds.push({ label: `${(statSync(path).size / 1e9).toFixed(2)} GB CSV file`, shell: a.cmd(`run ${q(path)} --quiet --dlq /dev/null --summary-json ${q(summary)}`) });
+    // issue 14: the 5-stage pipeline must stay under 200 MB on such a file too
+    const stages = fiveStages(countryReference(dir)).map((st) => ` --stage ${q(st)}`).join('');
+    cmds.push({ label: `${(statSync(path).size / 1e9).toFixed(2)} GB CSV file, the 5 stages`, shell: a.cmd(`run ${q(path)} --quiet --dlq /dev/null --summary-json ${q(summary)}${stages}`) });
   } else {
     log(`not enough disk space for a ${gb} GB file in ${dir}; stdin only`);
   }
