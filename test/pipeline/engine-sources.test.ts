@@ -238,6 +238,7 @@ describe('MessageEngineSource with no workers (inline)', () => {
         fc.json({ maxDepth: 3 }),
         fc.constant(null),
         fc.integer({ min: 995, max: 1005 }).map((d) => '['.repeat(d) + ']'.repeat(d)),
+        fc.integer({ min: -3, max: 3 }).map((d) => `{"customer_id":"C1","email":"a@b.io","pad":"${'é'.repeat(2020)}${'x'.repeat(d + 10)}"}`), // about MAX_RECORD_BYTES
         fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
       ),
       kind: fc.option(fc.constantFrom('customer', 'inventory', 'Customer', 'other'), { nil: undefined }),
