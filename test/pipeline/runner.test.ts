@@ -303,6 +303,21 @@ describe('in = out + rejected + dropped + failed', () => {
     expectAccounted(r, 'stage_error');
   });
 
+  // BUG (runner.ts flushStages; not fixed: the runner cannot tell held records from dropped ones): when a
+  // stage's flush() fails (a user stage "failed at the end of the input"), the records it held were counted
+  // as dropped when it took them and stay so: the summary says "6 dropped by stages" for records that were
+  // neither dropped on purpose nor dead-lettered. The stage API would need to say how many it holds.
+  it.fails("a stage whose flush() fails: the records it held are not reported as dropped on purpose", async () => {
+    const boom = new RecflowError('stage', 'stage hold failed at the end of the input: boom');
+    const r = await run({
+      specs: batches(2, 3),
+      stages: (d) => [{ ...holdingStage(d), flush: () => Promise.reject(boom) }],
+    });
+    expect(r.outcome.failure).toBe(boom);
+    expect(r.stats.dropped).toBe(0);
+    expect(r.stats.failed).toBe(6);
+  });
+
   it('holds for any batches, stages, sink failure and stop point (property)', async () => {
     const setup = fc.record({
       sizes: fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 8 }),
