@@ -6,7 +6,7 @@ import { RecflowError, SinkFailure } from '../errors.js';
 import { AckGate, isLateAck } from './acks.js';
 import type { DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
-import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage, StageResult, StageSpec } from './types.js';
+import { byInputOrder, type Rec, type Rejected, type Sink, type SinkWriteResult, type Source, type SourceBatch, type Stage, type StageResult, type StageSpec } from './types.js';
 
 export interface RunPlan {
   sources: Source[];
@@ -44,7 +44,6 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
   return Promise.race([p, limit]).finally(() => clearTimeout(timer));
 }
 
-const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);
 
 export class Runner {
   private stopSignal: NodeJS.Signals | undefined;
@@ -144,7 +143,7 @@ export class Runner {
     const rejected: Rejected[] = batch.rejected.slice();
     const kept = await this.applyStages(batch.records, 0, rejected);
     // the dead-letter output in input order whatever the batch (parse errors and each stage's rejects mix): what the workers write too
-    if (rejected.length > 1 && rejected.length > batch.rejected.length) rejected.sort(byLine);
+    if (rejected.length > 1 && rejected.length > batch.rejected.length) rejected.sort(byInputOrder);
     this.reject(rejected);
     let ack = batch.ack;
     if (isLateAck(ack) && this.plan.stages.some((s) => s.flush)) {
@@ -179,7 +178,7 @@ export class Runner {
    * so every record read is still accounted for. The run then fails with the error.
    */
   private stageFailed(err: unknown, records: Rec[], rejected: Rejected[]): void {
-    this.reject(rejected.splice(0).sort(byLine));
+    this.reject(rejected.splice(0).sort(byInputOrder));
     const message = (err as Error)?.message ?? String(err);
     this.plan.stats.failed += records.length;
     this.plan.dlq.write(records.map((r) => ({ source: r.source, line: r.line, kind: r.kind ?? null, errors: [{ field: null, code: 'stage_error' as const, message }], record: r.raw })));

@@ -14,7 +14,7 @@ import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
 import { invalidKind, kindOf } from '../../sinks/file.js';
 import { isPlainName } from '../../sinks/output-names.js';
-import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
+import { byInputOrder, type Fields, type Kind, type Rec, type RecordError, type Rejected, type Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
 import { afterLines } from './splitter.js';
 import { decodeMessage } from '../../kafka/decode.js';
@@ -409,7 +409,7 @@ export class PieceWork {
       if (b === undefined) this.outByKind!.set(file, (b = new OutBuffer(this.alloc(outputGuess(this.task) >> 1), this.alloc)));
       b.line(json);
     }
-    if (rejected.length > 1) rejected.sort(byLine); // stable: one record is rejected once
+    if (rejected.length > 1) rejected.sort(byInputOrder); // stable: one record is rejected once
     for (const r of rejected) if (hasTexts(r.record)) this.rejectedTexts = true;
   }
 
@@ -527,7 +527,6 @@ function recordTuple(r: Rec): string {
   return `${recordJson(r.value, r.raw)}\t${raw}\t${r.kind == null ? 'null' : JSON.stringify(r.kind)}`;
 }
 
-const byLine = (a: Rejected, b: Rejected): number => (a.line ?? 0) - (b.line ?? 0);
 
 export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {
   return new PieceWork(task, alloc).run();
