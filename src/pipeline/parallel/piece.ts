@@ -16,100 +16,12 @@ import { invalidKind, kindOf } from '../../sinks/file.js';
 import { isPlainName } from '../../sinks/output-names.js';
 import { byInputOrder, type Fields, type Kind, type Rec, type RecordError, type Rejected, type Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
+import { OutBuffer } from './out-buffer.js';
+import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
 import { decodeMessage } from '../../kafka/decode.js';
 
-export interface PieceTask {
-  /** Sequence number of this dispatch (a piece done again gets a new one). */
-  id: number;
-  /** Source name as given (`-` for stdin): `source` of dead-letter rows and messages. */
-  source: string;
-  /** Stable identity of the source (Rec.origin). */
-  origin: string;
-  /** 'messages': Kafka message values, ended at `valueEnds`, decoded one by one. */
-  format: 'csv' | 'ndjson' | 'messages';
-  /** format 'messages': where each value ends in `bytes` (-1: a tombstone), its offset and kind, topic and partition. */
-  kafka?: { topic: string; partition: number; valueEnds: number[]; offsets: number[]; kinds: (Kind | null)[] };
-  kindHint?: Kind;
-  /** Whole lines of the input, as bytes (decoded here, so the main thread does not). */
-  bytes: Uint8Array;
-  /**
-   * Offsets in `bytes` where a chunk of the input, as read, ended. Decoder and
-   * tokenizer are fed chunk by chunk as the sequential reader feeds them, so the
-   * text and even the tokenizer's 64 MiB rule (applied at chunk ends) are the same.
-   */
-  chunkEnds: number[];
-  /** Physical line of the first byte. */
-  line: number;
-  /** `bytes` start the input (a byte order mark is dropped). */
-  first: boolean;
-  /** `bytes` end the input. */
-  final: boolean;
-  /** CSV header names; null while the header was not met yet (the first piece). */
-  header: string[] | null;
-  /** Output NDJSON text (false for `validate`: count only). */
-  write: boolean;
-  /** Output one text per kind (a `{kind}` sink). */
-  split: boolean;
-  /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
-  lines: boolean;
-  /**
-   * Output records for stages that run after the pieces, on the main thread: each line
-   * `value TAB raw TAB kind`, value and raw as JSON with numbers as read (raw empty: the
-   * same as value), kind as JSON (null: none). JSON text holds no raw tab or newline.
-   */
-  records?: boolean;
-  /** Output buffers the main thread is done with, for reuse (transferred). */
-  spare?: ArrayBuffer[];
-  /** Longest record in UTF-8 bytes (--max-record-bytes); default 16 MiB. */
-  maxRecordBytes?: number;
-  /** CSV cell delimiter (default ','). */
-  delimiter?: string;
-  /** Records holding bytes that are not UTF-8 become invalid_encoding rejects. */
-  strictEncoding?: boolean;
-}
-
-export interface PieceResult {
-  id: number;
-  /** The piece's bytes, handed back (they were transferred to the worker). */
-  input: Uint8Array;
-  /** Records read: good rows plus parse errors. */
-  recordsIn: number;
-  /** NDJSON of the kept records, UTF-8 (not split; null when none). */
-  out: Uint8Array | null;
-  /** NDJSON per kind, kinds in the order first met, with its number of lines (split). */
-  outByKind: [string, Uint8Array, number][];
-  /** With PieceTask.lines: per line of `out`, the offset just past its '\n', and its physical line. */
-  ends: Uint32Array | null;
-  pos: Float64Array | null;
-  /** Kept records per kind, kinds in the order first met. */
-  kept: [string, number][];
-  keptTotal: number;
-  /** Records a stage left out on purpose (filter, sample). */
-  dropped: number;
-  /**
-   * The rejected rows (parse errors and contract rejects) in line order, as a JSON array
-   * with numbers as read ('' when none): read it back with parseLossless.
-   */
-  rejected: string;
-  /** CSV: where in `bytes` an incomplete record starts (the cut was inside it); -1 when none. */
-  pendingByte: number;
-  /** The line where it starts. */
-  pendingLine: number;
-  /**
-   * The push after which the last record of the piece came out: i for the i-th
-   * chunk end, chunkEnds.length for the end of the piece; -1 for none. (The
-   * sequential reader reports bytes read as of the last chunk that gave records.)
-   */
-  lastEmit: number;
-  /** CSV: the header names once met (in the piece that holds the header). */
-  header: string[] | null;
-  /** Records holding bytes that are not UTF-8 (U+FFFD in their text), and the first few lines. */
-  invalidUtf8: number;
-  invalidLines: number[];
-  /** A whole-input problem (duplicate header names): the run stops with it. */
-  error?: { code: RecflowError['code']; message: string };
-}
+export type { PieceResult, PieceTask } from './piece-types.js';
 
 /** Processes the records of one piece; see PieceTask. Never throws for bad data. */
 export class PieceWork {
@@ -462,55 +374,6 @@ function asBuffer(b: Uint8Array): Buffer {
 function outputGuess(t: PieceTask): number {
   return Math.ceil(t.bytes.length * (t.format === 'csv' ? 3 : 1.5)) + 65536;
 }
-
-/**
- * NDJSON lines encoded to UTF-8 into one growing buffer (its own ArrayBuffer, so
- * it can be transferred to the main thread without a copy). One encode per line:
- * JSON.stringify gives a flat string, while gathering lines into a longer string
- * first costs a flattening copy (two-byte for the whole string as soon as one
- * line has a character beyond Latin-1) and keeps a rope alive for the GC.
- */
-class OutBuffer {
-  private pos = 0;
-  /** Lines written. */
-  count = 0;
-
-  constructor(
-    private buf: Buffer,
-    private readonly alloc: (bytes: number) => Buffer,
-  ) {}
-
-  line(json: string): void {
-    let buf = this.buf;
-    if (this.pos + json.length * 3 + 1 > buf.length) {
-      const bigger = this.alloc(Math.max(this.pos + json.length * 3 + 1, buf.length * 2));
-      buf.copy(bigger, 0, 0, this.pos);
-      this.buf = buf = bigger;
-    }
-    this.pos += utf8Write.call(buf, json, this.pos);
-    buf[this.pos++] = 10;
-    this.count++;
-  }
-
-  get length(): number {
-    return this.pos;
-  }
-
-  finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
-  }
-}
-
-/**
- * Buffer#utf8Write (what Buffer#write calls for 'utf8', without its argument
- * juggling: measured 2-4 times faster per line here); Buffer#write where absent.
- */
-const utf8Write: (this: Buffer, s: string, offset: number) => number =
-  typeof (Buffer.prototype as unknown as { utf8Write?: unknown }).utf8Write === 'function'
-    ? (Buffer.prototype as unknown as { utf8Write: (this: Buffer, s: string, offset: number) => number }).utf8Write
-    : function (this: Buffer, s: string, offset: number): number {
-        return this.write(s, offset, 'utf8');
-      };
 
 /** The ArrayBuffers of a result's output, to transfer rather than copy. */
 export function transferables(r: PieceResult): ArrayBuffer[] {
