@@ -6,8 +6,8 @@
 //
 //   node bench/run.mjs [--quick] [--rows N] [--runs R] [--only LIST] [--dir D] [--label TEXT]
 //        [--no-append] [--bin A] [--bin-b B] [--baseline DIR] [--label-a T] [--label-b T]
-//        [--threads N] [--workers N]
-//        [--seed S] [--kafka-records N] [--partitions P] [--no-seq] [--tokenizers] [--huge [GB]]
+//        [--threads N] [--workers N] [--seed S] [--kafka-records N] [--partitions P]
+//        [--no-seq] [--tokenizers] [--huge [GB]]
 //
 // --quick          200,000 rows and 100,000 Kafka records (default 1,000,000 and 200,000)
 // --runs R         rounds, interleaved (A B ... then ... B A); medians of R (default 3)
@@ -23,7 +23,9 @@
 //                  both env variables, when set, pass through as they are
 // --dir D          data and outputs (default $TMPDIR/recflow-perf-bench; files are reused)
 // --label TEXT     the heading of this run's section in bench/RESULTS.md; --no-append: print only
-// --seed S         seed of both generators (default 7); --partitions P: Kafka topic partitions (8)
+// --seed S         seed of both generators (default 7)
+// --kafka-records N, --partitions P: Kafka run size (default 200,000 short records, 8 partitions:
+//                  under the ~4-5 MB a partition that the mock cluster keeps)
 // --no-seq         (csv/ndjson/gz) skip the RECFLOW_WORKERS=0 rows
 // --tokenizers     also csv-parse against recflow's CsvTokenizer, in process
 // --huge [GB]      memory test instead: a ~GB (default 5) customer CSV from disk (contract only,
