@@ -102,7 +102,7 @@ export function declaredKinds(): DeclaredKind[] {
 }
 
 /** The kinds a file declares that are not built in, in declaration order. */
-function addedKinds(): DeclaredKind[] {
+export function addedKinds(): DeclaredKind[] {
   return declaredKinds().filter((k) => !isBuiltinKind(k.decl.name));
 }
 

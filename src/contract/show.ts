@@ -5,7 +5,7 @@
 import type { ErrorCode } from '../pipeline/types.js';
 import type { FieldDecl, FieldType, KindDecl } from './contract-file.js';
 import { CUSTOMER_FIELDS } from './customer.js';
-import { declaredKinds, keyFieldsOf } from './declared.js';
+import { addedKinds, keyFieldsOf, replacedKind } from './declared.js';
 import { INVENTORY_FIELDS } from './inventory.js';
 import type { FieldSpec } from './spec.js';
 
@@ -128,11 +128,12 @@ export function declaredView(k: KindDecl, description?: string): KindView {
 
 /** Every known kind: the built-in ones, then those of the loaded contract files. */
 export function allKinds(): KindView[] {
-  return [
-    builtinKind('customer', CUSTOMER_FIELDS, ['customer_id']),
-    builtinKind('inventory', INVENTORY_FIELDS, ['sku']),
-    ...declaredKinds().map((k) => declaredView(k.decl)),
-  ];
+  // a built-in kind replaced by a contract file is shown as that file declares it, in its place
+  const builtin = (name: 'customer' | 'inventory', fields: readonly FieldSpec[], detect: string[]): KindView => {
+    const replaced = replacedKind(name);
+    return replaced ? declaredView(replaced.decl) : builtinKind(name, fields, detect);
+  };
+  return [builtin('customer', CUSTOMER_FIELDS, ['customer_id']), builtin('inventory', INVENTORY_FIELDS, ['sku']), ...addedKinds().map((k) => declaredView(k.decl))];
 }
 
 /** `max_length 100, collapse` / `values bronze, silver` */

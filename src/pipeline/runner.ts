@@ -32,6 +32,8 @@ interface InFlight {
   ack?: () => Promise<void>;
   /** The sink's write count once this was sent (see AckGate). */
   mark: number;
+  /** The write answered: the entry may be settled without waiting (see settleAnswered). */
+  answered?: boolean;
 }
 
 /** Give up waiting after `ms`; used only for best-effort cleanup after a failure. */
@@ -56,6 +58,9 @@ export class Runner {
   private readonly acks: AckGate;
   /** Acks held until the stages that hold records back wrote them (see mayAckLate). */
   private readonly lateAcks: (() => Promise<void>)[] = [];
+
+  /** Settling in order, one entry at a time, whoever asks: the loop, or a write that answered. */
+  private settling: Promise<void> = Promise.resolve();
 
   constructor(private readonly plan: RunPlan) {
     this.acks = new AckGate(plan.sink, plan.dlq, {
@@ -102,7 +107,7 @@ export class Runner {
               break; // what is in hand would be dropped anyway
             }
             // read each time: a sink may size its window from the writes it has seen
-            while (inFlight.length >= Math.max(1, sink?.maxInFlight ?? 1)) await this.settle(inFlight.shift()!);
+            while (inFlight.length >= Math.max(1, sink?.maxInFlight ?? 1)) await this.settleNext(inFlight);
             if (this.stopSignal || this.failure) {
               source.stop?.();
               if (this.failure) break;
@@ -110,14 +115,14 @@ export class Runner {
           }
         } finally {
           // acks before close: a Kafka source commits what was written, then disconnects
-          while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+          while (inFlight.length > 0) await this.settleNext(inFlight);
           if (!this.acks.pending) await closeSource(source); // else after the sink closed and the held acks are made
         }
         doneBytes += source.totalBytes ?? lastBytes;
       }
       // on a stop too: what stages hold (dedupe keep_last, sample n) was read, so it is written
       if (!this.failure) await this.flushStages(inFlight);
-      while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+      while (inFlight.length > 0) await this.settleNext(inFlight);
       if (sink) {
         sinkClosed = true;
         await this.closeSink(sink);
@@ -126,7 +131,7 @@ export class Runner {
     } catch (err) {
       if (!(err instanceof RecflowError)) throw err;
       this.failure ??= err;
-      while (inFlight.length > 0) await this.settle(inFlight.shift()!);
+      while (inFlight.length > 0) await this.settleNext(inFlight);
     } finally {
       // on failure too: open clients (kafkajs timers) would keep the process alive
       for (const s of sources) await closeSource(s).catch(() => {});
@@ -209,8 +214,9 @@ export class Runner {
     const { sink } = this.plan;
     if (!sink || records.length === 0) {
       if (!sink) this.plan.stats.countOut(records.map((r) => r.kind));
-      inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack, mark: this.acks.mark() });
+      inFlight.push({ result: Promise.resolve({ ok: {} }), records: [], ack, mark: this.acks.mark(), answered: true });
       this.acks.sent(ack, this.acks.mark(), Promise.resolve(true));
+      this.settleAnswered(inFlight);
       return;
     }
     const result = sink.write(records).then(
@@ -220,12 +226,41 @@ export class Runner {
       },
       (err: unknown) => ({ err }),
     );
-    inFlight.push({ result, records, ack, mark: this.acks.mark() });
+    const entry: InFlight = { result, records, ack, mark: this.acks.mark() };
+    inFlight.push(entry);
     this.acks.sent(ack, this.acks.mark(), result.then((r) => 'ok' in r));
+    // acks (Kafka commits) follow the sink's answers, not the next batch: an idle stream commits too
+    void result.then(() => {
+      entry.answered = true;
+      this.settleAnswered(inFlight);
+    });
   }
 
-  private async settle(entry: InFlight): Promise<void> {
-    if (entry.records.length > 0) this.plan.sink?.release?.(entry.records);
+  /** Settle the oldest entry (waiting for its write), after whatever settling is under way. */
+  private settleNext(inFlight: InFlight[]): Promise<void> {
+    const next = this.settling.then(async () => {
+      const entry = inFlight.shift();
+      if (entry) await this.settle(entry);
+    });
+    this.settling = next.catch(() => {});
+    return next;
+  }
+
+  /** Settle the oldest entries whose writes answered already, in order; never waits for a write. */
+  private settleAnswered(inFlight: InFlight[]): void {
+    this.settling = this.settling
+      .then(async () => {
+        while (inFlight.length > 0 && inFlight[0]!.answered === true) await this.settle(inFlight.shift()!, false);
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof RecflowError ? err : new RecflowError('internal', `settling a write failed: ${(err as Error)?.message ?? err}`, { cause: err });
+        this.current?.stop?.();
+      });
+  }
+
+  /** `release`: let a sink that holds records across writes send them now (not needed for a write that answered). */
+  private async settle(entry: InFlight, release = true): Promise<void> {
+    if (release && entry.records.length > 0) this.plan.sink?.release?.(entry.records);
     const res = await entry.result;
     if ('ok' in res) {
       this.reject(res.ok.rejected ?? []);

@@ -6,6 +6,7 @@ import { RecflowError, SinkFailure } from '../errors.js';
 import { parseKafkaAddress, topicFor } from '../kafka/address.js';
 import { boundedRetry, createKafkaClient, describeKafkaError, rootCause, withTimeout } from '../kafka/client.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
+import { declaredKind, isBuiltinKind } from '../contract/declared.js';
 import type { Rec, Rejected, Sink, SinkWriteResult } from '../pipeline/types.js';
 import type { ComponentContext } from './index.js';
 
@@ -160,7 +161,7 @@ export class KafkaSink implements Sink {
   private encode(rec: Rec): { topic: string; message: Message } {
     const v = rec.value;
     const kind = rec.kind ?? (typeof v.kind === 'string' ? v.kind : undefined);
-    const keyField = kind === 'inventory' ? v.sku : kind === 'customer' ? v.customer_id : (v.customer_id ?? v.sku);
+    const keyField = messageKey(v, kind);
     return {
       topic: topicFor(this.template, kind ?? 'unknown'),
       message: {
@@ -198,4 +199,19 @@ export class KafkaSink implements Sink {
   stats(): Record<string, unknown> {
     return { kafka: { idempotent: this.idempotent, ...this.counts } };
   }
+}
+
+/**
+ * The message key: a kind added by a contract file keys by its `key` fields (values joined
+ * by ','; none when one is missing); the built-in kinds by customer_id / sku, as before.
+ */
+function messageKey(v: Record<string, unknown>, kind: string | undefined): unknown {
+  // (a built-in kind keeps its key even when a file replaces it: the partitioning of its topic stays)
+  const declared = kind !== undefined && !isBuiltinKind(kind) ? declaredKind(kind) : undefined;
+  if (declared && declared.decl.key.length > 0) {
+    const parts = declared.decl.key.map((f) => v[f]);
+    if (parts.some((p) => p === undefined || p === null || p === '')) return null;
+    return parts.map((p) => (typeof p === 'object' ? JSON.stringify(p) : String(p))).join(',');
+  }
+  return kind === 'inventory' ? v.sku : kind === 'customer' ? v.customer_id : (v.customer_id ?? v.sku);
 }

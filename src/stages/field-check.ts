@@ -40,8 +40,9 @@ export interface FieldCheckOptions {
 export function contractFields(kinds: readonly string[]): Set<string> {
   const out = new Set<string>(['kind']);
   for (const k of kinds) {
+    // a kind from a contract file first: it may replace a built-in one
     const names =
-      k === 'customer' ? CUSTOMER_FIELDS.map((f) => f.name) : k === 'inventory' ? INVENTORY_FIELDS.map((f) => f.name) : (declaredKind(k)?.spec.names ?? []);
+      declaredKind(k)?.spec.names ?? (k === 'customer' ? CUSTOMER_FIELDS.map((f) => f.name) : k === 'inventory' ? INVENTORY_FIELDS.map((f) => f.name) : []);
     for (const n of names) out.add(n);
   }
   return out;

@@ -91,6 +91,18 @@ describe('replacing a built-in kind with --contract', () => {
     }
   });
 
+  it('contract show prints a replaced kind as its file declares it, once, in the built-in place', async () => {
+    const loose = copyOf('customer', [['email:          { type: email, required: true }', 'email:          { type: email }']]);
+    const shown = await runCli(['contract', 'show', 'customer', '--contract', loose, '--json'], { cwd: ROOT });
+    expect(shown.code, shown.stderr).toBe(0);
+    const view = JSON.parse(shown.stdout) as { source: string; fields: { name: string; required: boolean }[] };
+    expect(view.source).not.toBe('built in');
+    expect(view.fields.find((f) => f.name === 'email')!.required).toBe(false);
+    const list = await runCli(['contract', 'show', '--contract', loose], { cwd: ROOT });
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.split('\n').filter((l) => /^\s*customer\b/.test(l))).toHaveLength(1);
+  });
+
   it('a loosened copy changes the result: no lower bound on lifetime_value, email not required', async () => {
     const loose = copyOf('customer', [
       ['lifetime_value: { type: number, min: 0 }', 'lifetime_value: { type: number }'],

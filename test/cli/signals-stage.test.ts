@@ -42,9 +42,11 @@ async function running(child: ChildProcess): Promise<void> {
 describe('a signal stops a run promptly', () => {
   const EVIL = ['--no-validate', '--stage', 'filter:expr=note =~ /(a+)+$/'];
   it.each([
-    ['sequential runner, a regex filter', 'SIGINT', 130, ['--stage', FILTER], {}],
-    ['sequential runner, a regex filter', 'SIGTERM', 143, ['--stage', FILTER], {}],
-    ['sequential runner, (a+)+$ on 28 a and a !', 'SIGINT', 130, EVIL, {}],
+    ['sequential runner, a regex filter', 'SIGINT', 130, ['--stage', FILTER], { RECFLOW_WORKERS: '0' }],
+    ['sequential runner, a regex filter', 'SIGTERM', 143, ['--stage', FILTER], { RECFLOW_WORKERS: '0' }],
+    ['sequential runner, (a+)+$ on 28 a and a !', 'SIGINT', 130, EVIL, { RECFLOW_WORKERS: '0' }],
+    ['parallel runner, a regex filter in the worker threads', 'SIGTERM', 143, ['--stage', FILTER], {}],
+    ['parallel runner, (a+)+$ on 28 a and a ! in the worker threads', 'SIGINT', 130, EVIL, {}],
     ['parallel runner, the contract alone', 'SIGINT', 130, [], { RECFLOW_WORKERS: '1' }],
     ['parallel runner without worker threads', 'SIGTERM', 143, [], { RECFLOW_WORKERS: 'inline' }],
   ] as const)('%s: %s after 0.5 s exits %i within 1.5 s with a summary', async (what, signal, code, stages, env) => {
@@ -62,7 +64,8 @@ describe('a signal stops a run promptly', () => {
     console.log(`${what}: ${signal} handled, exit ${res.code} ${took.toFixed(0)} ms after the signal`);
     expect(res.code, `signal ${res.signal}: ${res.stderr}`).toBe(code);
     expect(took).toBeLessThan(1500);
-    expect(res.stderr).toContain(stages.length ? 'sequential runner' : 'parallel runner');
+    expect(res.stderr).toContain('RECFLOW_WORKERS' in env && env.RECFLOW_WORKERS === '0' ? 'sequential runner' : 'parallel runner');
+    if (stages.length > 0 && !('RECFLOW_WORKERS' in env)) expect(res.stderr).toMatch(/stages in the workers: (contract|kind), filter/);
     expect(res.stderr).toContain(`${signal}: stopping`);
     expect(res.stderr).toContain(`interrupted by ${signal}; what was read is written`);
     const s = JSON.parse(readFileSync(summary, 'utf8')) as { records: { in: number; out: number; rejected: number; dropped?: number } };

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
-import { committedOffsets, kafkaAvailability, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { collect, ROOT, runCli, spawnCli, tempDir } from '../support/cli.js';
+import { committedOffsets, hasKcat, kafkaAvailability, kcatConsume, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
 
 const avail = kafkaAvailability();
 if (!avail.ok) console.warn(`skipping Kafka engine tests: ${avail.reason}`);
@@ -69,4 +69,40 @@ describe.skipIf(!avail.ok)('Kafka on the parallel engine', () => {
     expect(lines(one.dlq).some((l) => l.includes('nested deeper than'))).toBe(true);
     expect(lines(many.out).length).toBeGreaterThan(0);
   }, 120_000);
+
+  it.skipIf(!hasKcat())('a kind declared in a contract file keys its Kafka messages by its key field', async () => {
+    const topic = uniqueName('orders');
+    await kafka.createTopic(topic, 2);
+    const res = await runCli(['run', join(ROOT, 'examples', 'orders.ndjson'), '--contract', join(ROOT, 'examples', 'orders.contract.yaml'), '--to', `kafka://${kafka.bootstrap}/${topic}`, '-q'], { env: ENV });
+    expect(res.code, res.stderr).toBe(0);
+    const got = kcatConsume(kafka.bootstrap, topic);
+    const orders = got.filter((m) => (JSON.parse(m.payload!) as { kind: string }).kind === 'order');
+    expect(orders.length).toBeGreaterThan(0);
+    for (const m of orders) expect(m.key).toBe((JSON.parse(m.payload!) as { order_id: string }).order_id);
+  }, 60_000);
+
+  it('an idle stream commits what it wrote without waiting for more messages', async () => {
+    const topic = uniqueName('idle');
+    await kafka.createTopic(topic, 2);
+    await produce(kafka.bootstrap, topic, messages(300));
+    const group = uniqueName('g');
+    const child = spawnCli(['run', `kafka://${kafka.bootstrap}/${topic}`, '--group', group, '--to', '-', '-q'], { env: ENV });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const done = collect(child, { timeoutMs: 60_000 });
+    const until = Date.now() + 30_000;
+    let committed = 0;
+    // written records are committed while the run waits for more (no new message comes)
+    while (Date.now() < until) {
+      const written = lines(out).length;
+      committed = Object.values(await committedOffsets(kafka.bootstrap, group, topic)).reduce((a, b) => a + Math.max(0, b), 0);
+      if (written > 0 && committed === 300) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(child.exitCode).toBeNull(); // still running, idle
+    expect(committed).toBe(300);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(143);
+  }, 60_000);
 });
+

@@ -28,8 +28,8 @@ const CONTRACT_NAMES: ReadonlySet<string> = new Set([...CONTRACT_COLUMNS.custome
 /** The columns for an output whose first record is `first` (null: none yet). */
 export function headerFor(kind: string | undefined, first: Fields | null): string[] {
   const k = kind ?? (typeof first?.kind === 'string' ? first.kind : undefined);
-  const declared = k !== undefined && !CONTRACT_COLUMNS[k] ? declaredKind(k) : undefined; // a --contract kind
-  const columns = [...(k !== undefined ? (CONTRACT_COLUMNS[k] ?? (declared ? ['kind', ...declared.spec.names] : [])) : [])];
+  const declared = k !== undefined ? declaredKind(k) : undefined; // a --contract kind, or a built-in one it replaces
+  const columns = [...(k !== undefined ? (declared ? ['kind', ...declared.spec.names] : (CONTRACT_COLUMNS[k] ?? [])) : [])];
   if (first) {
     const known = new Set(columns);
     for (const name of Object.keys(first)) if (!known.has(name)) columns.push(name);
