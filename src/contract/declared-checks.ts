@@ -48,7 +48,8 @@ export function compileField(f: FieldDecl): Checker {
     case 'number':
       return rangeChecker(parseNumber, 'a number', f.min, f.max);
     case 'decimal':
-      return decimalChecker(f.scale, rangeChecker(parseNumber, 'a number', f.min, f.max));
+      // the scale is part of the type: checked before the range (docs/contracts.md "Rules")
+      return rangeChecker(decimalChecker(f.scale), 'a number', f.min, f.max);
     case 'boolean':
       return checkBoolean;
     case 'enum':
@@ -148,9 +149,9 @@ export function decimalsOf(text: string): number {
 }
 
 /** `decimal`: a number with at most `scale` digits after the point (12.50 with scale 2), never rounded. */
-function decimalChecker(scale: number, inner: Checker): Checker {
-  return (field, v, arg) => {
-    const n = inner(field, v, arg);
+function decimalChecker(scale: number): (field: string, v: unknown) => number | typeof BAD {
+  return (field, v) => {
+    const n = parseNumber(field, v);
     if (n === BAD) return BAD;
     const written = typeof v === 'string' ? v : String(v);
     if (decimalsOf(written) > scale) {
