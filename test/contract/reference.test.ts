@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkRecord } from '../../src/contract/index.js';
+import { checkRecord, checkRecordJson } from '../../src/contract/index.js';
 import { loadContractFile, type FieldDecl, type KindDecl } from '../../src/contract/contract-file.js';
 import { clearDeclaredKinds, compileKind, registerKinds } from '../../src/contract/declared.js';
 import { BAD, beginRecord, checkCountry, checkDate, checkEmail, checkPhone, checkTimestamp } from '../../src/contract/fields.js';
@@ -167,11 +167,14 @@ function reference(kind: KindDecl, raw: Raw): Outcome {
 }
 
 // ---------------------------------------------------------------------------
-// The compiled checks, as the pipeline runs them.
+// The compiled checks, as the pipeline runs them (checkRecord; checkRecordJson for NDJSON out).
 
 function compiled(kind: KindDecl, raw: Raw): Outcome {
   const r = checkRecord(raw, kind.name);
   expect(r.kind).toBe(kind.name);
+  // the parallel engine writes the JSON text of the scratch values: the same record
+  const json = checkRecordJson(raw, kind.name).json;
+  expect(json).toBe(r.value === null ? null : JSON.stringify(r.value));
   if (r.value !== null) return { kept: true, out: Object.entries(r.value) };
   return { kept: false, errors: r.errors.map((e) => ({ field: e.field ?? '', code: e.code })) };
 }
@@ -293,6 +296,7 @@ describe('declared kinds: cases the property found', () => {
 
 describe('declared kinds: the compiled checks agree with the reference interpreter', () => {
   it('on random contracts and records: kept or rejected, the output in field order, the error codes', () => {
+    const seen = new Set<string>();
     fc.assert(
       fc.property(
         contract.chain((c) => {
@@ -301,10 +305,20 @@ describe('declared kinds: the compiled checks agree with the reference interpret
         }),
         ([c, records]) => {
           const kind = load(c);
-          for (const raw of records) expect(compiled(kind, raw)).toEqual(reference(kind, raw));
+          for (const raw of records) {
+            const want = reference(kind, raw);
+            expect(compiled(kind, raw)).toEqual(want);
+            if (want.kept) seen.add(`kept ${kind.extra} ${want.out.length > 1 ? 'some' : 'none'}`);
+            else for (const e of want.errors) seen.add(e.code);
+          }
         },
       ),
       { numRuns: 3000 },
     );
+    // the records reached every outcome: kept under each `extra`, and every code of the types
+    const codes = ['missing_required', 'too_long', 'out_of_range', 'pattern_mismatch', 'invalid_id', 'invalid_email', 'invalid_phone',
+      'invalid_country', 'invalid_date', 'invalid_timestamp', 'invalid_integer', 'invalid_number', 'invalid_boolean', 'invalid_enum', 'unknown_field'];
+    const kept = ['kept pass some', 'kept drop some', 'kept reject some'];
+    expect([...codes, ...kept].filter((k) => !seen.has(k))).toEqual([]);
   });
 });
