@@ -101,7 +101,7 @@ describe('recflow with --contract', () => {
     writeFileSync(join(sub, 'job.yaml'), 'sources: [orders.ndjson]\ncontracts: [orders.contract.yaml]\n');
     const res = await runCli(['validate', '--config', join(sub, 'job.yaml')], { cwd: dir, env: { RECFLOW_WORKERS: 'inline', RECFLOW_EXPLAIN: '1' } });
     expect(res.stderr).toContain('parallel runner: 0 worker thread(s) and the main thread');
-    expect(res.stderr).toContain('stages in the workers: contract');
+    expect(res.stderr).toMatch(/stages in the workers: (the contract \(fused\)|contract)/);
     const threads = await runCli(['validate', '--config', join(sub, 'job.yaml')], { cwd: dir, env: { RECFLOW_WORKERS: '1', RECFLOW_CHUNK_BYTES: '64', RECFLOW_EXPLAIN: '1' } });
     expect(threads.stderr).toContain('parallel runner: 1 worker thread(s)');
     expect(threads.stderr).toContain('valid: order 3');

@@ -228,14 +228,18 @@ describe('413 Payload Too Large (issue 11, item 9)', () => {
 });
 
 describe('the run guard', () => {
-  it('a run whose promise can never settle (a stage that never answers) exits 3 with a message, not 0', async () => {
-    const stage = join(dir, 'stuck.mjs');
-    writeFileSync(stage, "export default { name: 'stuck', process() { return new Promise(() => {}); } };\n");
-    const out = join(dir, 'stuck.ndjson');
-    const res = await runCli(['run', tiny, '--stage', stage, '--to', out, '-q'], { timeoutMs: 20_000 });
-    expect(res.code).toBe(3);
-    expect(res.stderr).toMatch(/^recflow: internal error: the run was waiting for something that can no longer happen/m);
-  });
+  // on the parallel engine too: idle worker threads must not keep such a run alive forever
+  it.each([['sequential runner', { RECFLOW_WORKERS: '0' }], ['parallel engine', { RECFLOW_WORKERS: '1' }]])(
+    'a run whose promise can never settle (a stage that never answers) exits 3 with a message, not 0 (%s)',
+    async (_name, env) => {
+      const stage = join(dir, 'stuck.mjs');
+      writeFileSync(stage, "export default { name: 'stuck', process() { return new Promise(() => {}); } };\n");
+      const out = join(dir, 'stuck.ndjson');
+      const res = await runCli(['run', tiny, '--stage', stage, '--to', out, '-q'], { timeoutMs: 20_000, env });
+      expect(res.code).toBe(3);
+      expect(res.stderr).toMatch(/^recflow: internal error: the run was waiting for something that can no longer happen/m);
+    },
+  );
 });
 
 describe('the sink watchdog', () => {

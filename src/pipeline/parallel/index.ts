@@ -86,7 +86,8 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   if (forced === 0) return 'RECFLOW_WORKERS=0';
   const head = parallelPrefix(plan.stages);
   if (head === 0) return `stage '${plan.stages[0]?.name ?? '?'}' keeps state across records and comes first`;
-  const fused = head === 1 && plan.stages[0] === contractStage && !declaredOn;
+  // the fused contract pass knows declared kinds once the workers load the contract files
+  const fused = head === 1 && plan.stages[0] === contractStage && (!declaredOn || plan.spec !== undefined);
   if (!fused && !plan.spec) return 'stages given without their spec (the workers cannot build them)';
   const workers = inline ? 0 : (forced ?? Math.max(0, (threads ?? availableParallelism()) - 1));
   const [first] = plan.sources;
@@ -113,5 +114,6 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   // (workers: one per core but one, the main thread being the other: it processes
   // pieces too whenever the workers have work queued; one core: no worker at all)
   const stages = fused && !records ? undefined : { spec: plan.spec!, count: head, local: plan.stages.slice(0, head) };
-  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}) }, head, records };
+  const contracts = !stages && declaredOn ? plan.spec?.contracts : undefined;
+  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}), ...(contracts?.length ? { contracts } : {}) }, head, records };
 }

@@ -27,6 +27,8 @@ interface Slot {
 export interface WorkerSetup {
   /** Build these (the first `count` stages of the plan from `spec`); absent: the contract alone. */
   stages?: { spec: StageSpec; count: number };
+  /** With the contract alone: contract files to load first (kinds declared with --contract). */
+  contracts?: readonly string[];
 }
 
 /** A worker's answer: a result, or the error that stopped it processing a task. */
@@ -80,6 +82,7 @@ export class PiecePool {
     if (task.spare) transfer.push(...task.spare);
     return new Promise<PieceResult>((resolve, reject) => {
       best.queued.set(task.id, { task, copy, resolve, reject });
+      best.worker.ref(); // a piece in work keeps the process alive
       best.worker.postMessage(task, transfer);
     });
   }
@@ -126,11 +129,15 @@ export class PiecePool {
         workerData: this.setup,
         stdout: true, // never mixed into the data on our stdout (workers print nothing anyway)
       });
+      worker.unref(); // until it has a piece (see run)
       const slot: Slot = { worker, queued: new Map() };
       worker.on('message', (m: WorkerReply) => {
         const p = slot.queued.get(m.id);
         if (!p) return;
         slot.queued.delete(m.id);
+        // an idle worker does not keep the process alive: a run stuck on a promise nothing
+        // settles (a user stage that never answers) must still reach the exit guard
+        if (slot.queued.size === 0) worker.unref();
         this.reuse(p.copy);
         if ('crash' in m) p.reject(new Error(`worker failed on a piece of ${p.task.source}: ${m.crash}`));
         else p.resolve(m);

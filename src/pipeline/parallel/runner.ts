@@ -35,6 +35,8 @@ export interface ParallelOptions {
    * thread, built again from `spec` in each worker. Absent: the contract alone, fused.
    */
   stages?: { spec: StageSpec; count: number; local: readonly Stage[] };
+  /** With the contract alone (no `stages`): contract files the workers load first. */
+  contracts?: readonly string[];
 }
 
 /** Bytes of the first CSV piece (the others wait for the header it holds). */
@@ -92,7 +94,7 @@ export class ParallelRunner {
   ) {
     const st = opts.stages;
     usePieceStages(st ? st.local : null);
-    this.pool = new PiecePool(opts.workers, st ? { stages: { spec: st.spec, count: st.count } } : {});
+    this.pool = new PiecePool(opts.workers, st ? { stages: { spec: st.spec, count: st.count } } : opts.contracts?.length ? { contracts: opts.contracts } : {});
     this.pool.warm(); // workers load their modules while the first bytes are read
     // two per worker (one in work, one queued), one for the main thread, and slack
     // for results waiting to be applied; more only costs memory

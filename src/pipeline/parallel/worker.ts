@@ -19,7 +19,11 @@ function alloc(bytes: number): Buffer {
 
 const setup = (workerData ?? null) as WorkerSetup | null;
 // the plan's stages, built here as the main thread built them (pieces wait for them)
-const ready: Promise<void> = setup?.stages ? buildWorkerStages(setup.stages.spec, setup.stages.count).then(usePieceStages) : Promise.resolve();
+const ready: Promise<void> = setup?.stages
+  ? buildWorkerStages(setup.stages.spec, setup.stages.count).then(usePieceStages)
+  : setup?.contracts?.length
+    ? import('../../contract/contracts.js').then((c) => c.useContracts(setup.contracts, undefined))
+    : Promise.resolve();
 
 const port = parentPort;
 if (port) {
