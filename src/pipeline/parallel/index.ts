@@ -114,6 +114,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   // (workers: one per core but one, the main thread being the other: it processes
   // pieces too whenever the workers have work queued; one core: no worker at all)
   const stages = fused && !records ? undefined : { spec: plan.spec!, count: head, local: plan.stages.slice(0, head) };
-  const contracts = !stages && declaredOn ? plan.spec?.contracts : undefined;
-  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}), ...(contracts?.length ? { contracts } : {}) }, head, records };
+  // (an empty list still makes the workers look at the shipped contract files: one may have been edited)
+  const contracts = !stages && declaredOn ? (plan.spec?.contracts ?? []) : undefined;
+  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}), ...(contracts ? { contracts } : {}) }, head, records };
 }

@@ -94,7 +94,7 @@ export class ParallelRunner {
   ) {
     const st = opts.stages;
     usePieceStages(st ? st.local : null);
-    this.pool = new PiecePool(opts.workers, st ? { stages: { spec: st.spec, count: st.count } } : opts.contracts?.length ? { contracts: opts.contracts } : {});
+    this.pool = new PiecePool(opts.workers, st ? { stages: { spec: st.spec, count: st.count } } : opts.contracts ? { contracts: opts.contracts } : {});
     this.pool.warm(); // workers load their modules while the first bytes are read
     // two per worker (one in work, one queued), one for the main thread, and slack
     // for results waiting to be applied; more only costs memory

@@ -21,7 +21,7 @@ const setup = (workerData ?? null) as WorkerSetup | null;
 // the plan's stages, built here as the main thread built them (pieces wait for them)
 const ready: Promise<void> = setup?.stages
   ? buildWorkerStages(setup.stages.spec, setup.stages.count).then(usePieceStages)
-  : setup?.contracts?.length
+  : setup?.contracts
     ? import('../../contract/contracts.js').then((c) => c.useContracts(setup.contracts, undefined))
     : Promise.resolve();
 
