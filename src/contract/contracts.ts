@@ -2,6 +2,7 @@
 // start, compile their kinds and check --kind against every known kind, all before
 // anything is read or written (a bad file is a config error: exit 2).
 import { readFileSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { RecflowError } from '../errors.js';
 import { editedBuiltinFiles } from './builtin-files.js';
 import { compileKind, declaredKind, knownKinds, registerKinds } from './declared.js';
@@ -17,7 +18,7 @@ function editedBuiltins(given: readonly string[] | undefined): string[] {
   const edited = editedBuiltinFiles();
   if (edited.length === 0) return [];
   const out = edited.filter((e) => !(given ?? []).some((g) => mentionsKind(g, e.kind))).map((e) => e.file);
-  if (out.length > 0 && !warned) {
+  if (out.length > 0 && !warned && isMainThread) { // (worker threads load them too: say it once)
     warned = true;
     log('warn', `${out.join(', ')}: edited after install; these rules replace the built-in ones`);
   }
