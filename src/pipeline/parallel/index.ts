@@ -65,6 +65,9 @@ export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, 
 /** Stages that only check records: the workers' share of a plan that holds no more is too small for records mode. */
 const CONTRACT_ONLY = new Set(['contract', 'kind', 'validate', 'normalize']);
 
+/** The first `head` stages only check the contract (the workers' share would not pay for records mode). */
+const onlyChecks = (stages: RunPlan['stages'], head: number): boolean => stages.slice(0, head).every((s) => CONTRACT_ONLY.has(s.name));
+
 /** A Kafka source: its messages are decoded and run through the stateless stages in the workers. */
 function messageRunner(plan: RunPlan, c: { messages: DeferringSource; workers: number; head: number }, env: NodeJS.ProcessEnv): PlanRunner {
   const local = plan.stages.slice(0, c.head);
@@ -94,7 +97,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   if (plan.sources.length === 1 && first && defersDecoding(first)) {
     if (!plan.spec) return 'stages given without their spec (the workers cannot build them)';
     // measured: Kafka → file with the contract alone, 62k rec/s on the engine against 74k on one thread (bench/RESULTS.md)
-    if (forced === undefined && threads === undefined && !plan.stages.slice(0, head).some((s) => !CONTRACT_ONLY.has(s.name))) {
+    if (forced === undefined && threads === undefined && onlyChecks(plan.stages, head)) {
       return 'a Kafka source with the contract alone: one thread is faster (the main thread would parse every record again)';
     }
     return { messages: first, workers, head };
@@ -107,7 +110,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   // Records handed to the main thread are parsed there again, which costs about what the
   // whole run costs on one thread (bench/RESULTS.md): worth it only when stages in the
   // workers do more than the contract (a filter that keeps few, enrich, regexes).
-  if (records && forced === undefined && threads === undefined && !plan.stages.slice(0, head).some((s) => !CONTRACT_ONLY.has(s.name))) {
+  if (records && forced === undefined && threads === undefined && onlyChecks(plan.stages, head)) {
     return `the contract alone before ${head < plan.stages.length ? `stage '${plan.stages[head]!.name}'` : `the ${plan.sink?.name ?? ''} sink`}: one thread is faster (the main thread would parse every record again)`;
   }
   const stdin = plan.sources.some((s) => s.totalBytes === undefined);
