@@ -16,7 +16,8 @@ import { parseLossless, parseRecordText } from '../contract/lossless.js';
 import { RecflowError } from '../errors.js';
 import { setReplayLookup, type ReplayPosition } from '../pipeline/dlq.js';
 import type { ErrorCode, Fields, Kind, Rec, RecordError, Rejected, Source, SourceBatch } from '../pipeline/types.js';
-import { headerNames, readCsvHeader, rowMaker, type FileSpec } from './file.js';
+import { headerNames, readCsvHeader, rowMaker } from './csv-header.js';
+import type { FileSpec } from './file-input.js';
 import { formatFromName } from './index.js';
 
 const BATCH_LINES = 1000;

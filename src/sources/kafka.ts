@@ -7,30 +7,19 @@
 // holds unwritten records of it. When the runner asks for more while still holding
 // unacked batches (a sink with several writes in flight), the waiting batches are let go
 // early so kafkajs fetches on; their acks still commit, in order.
-import type { Admin, Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
-import { boundedRetry, createKafkaClient, describeKafkaError, isRebalanceError, rootCause, withTimeout } from '../kafka/client.js';
+import { describeKafkaError, rootCause, withTimeout } from '../kafka/client.js';
 import { OffsetCommitter, readGroupOffsets, readStartOffsets } from '../kafka/offsets.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
-import { roundRobinAllMembers } from '../kafka/assigner.js';
 import { decodeMessage, rawMessages } from '../kafka/decode.js';
+import { Handoff, heldWithHeartbeats, sleep, type Waiter } from './kafka-handoff.js';
+import { KafkaLink } from './kafka-link.js';
 import { recordLimit } from './limits.js';
 import { PartitionTable, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
-
-interface Waiter {
-  /** Lets eachBatch return; with `resolve`, kafkajs fetches on after the batch. */
-  release: (resolve: boolean) => void;
-  /** Chunks of the kafkajs batch not yet handed to the runner. */
-  unyielded: number;
-}
-
-interface Queued {
-  batch: SourceBatch;
-  waiter: Waiter;
-}
 
 export async function createKafkaSource(address: string, ctx: ComponentContext): Promise<Source> {
   const { brokers, topics } = parseKafkaAddress(address);
@@ -42,13 +31,10 @@ export async function createKafkaSource(address: string, ctx: ComponentContext):
 
 export class KafkaSource implements Source {
   readonly name: string;
-  private readonly kafka;
+  private readonly link: KafkaLink;
   private readonly consumer: Consumer;
-  private readonly admin: Admin;
   private readonly table: PartitionTable;
-  private readonly queue: Queued[] = [];
-  private readonly waiters = new Set<Waiter>();
-  private wake: (() => void) | null = null;
+  private readonly handoff = new Handoff();
   private failure: RecflowError | null = null;
   /** No more batches are queued: stop(), a batch-mode limit, or a failure. */
   private finishing = false;
@@ -67,7 +53,6 @@ export class KafkaSource implements Source {
   /** Chunks yielded to the runner and not acked yet. */
   private outstanding = 0;
   private closed = false;
-  private deferredClose: NodeJS.Timeout | null = null;
   private readonly counts = { messages: 0, parseErrors: 0, rebalances: 0, skippedDuplicates: 0 };
   private readonly kindOpt?: Kind;
   readonly maxRecordBytes: number;
@@ -82,23 +67,10 @@ export class KafkaSource implements Source {
     private readonly ctx: ComponentContext,
   ) {
     this.name = address;
-    this.kafka = createKafkaClient(brokers, opts, ctx);
     this.table = new PartitionTable(opts.fromBeginning);
     this.budget = opts.maxRecords ?? Infinity;
-    this.admin = this.kafka.admin();
-    this.consumer = this.kafka.consumer({
-      groupId: opts.group,
-      maxWaitTimeInMs: opts.maxWaitMs,
-      sessionTimeout: opts.sessionTimeoutMs,
-      // Heartbeats are how a member learns of a rebalance: the sooner, the fewer records
-      // it reads that it can no longer commit (fewer duplicates after the partition moves).
-      heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 10)),
-      allowAutoTopicCreation: false,
-      // The consumer's own default (5 retries) would override the client's bounded retry.
-      // A crash while the group is moving is restarted; any other is reported (exit 3).
-      retry: { ...boundedRetry(opts.timeoutMs), restartOnFailure: async (e) => isRebalanceError(e) },
-      partitionAssigners: [roundRobinAllMembers],
-    });
+    this.link = new KafkaLink(brokers, opts, ctx);
+    this.consumer = this.link.consumer;
     this.committer = new OffsetCommitter(this.table, this.consumer, opts.timeoutMs, brokers);
     const k = ctx.opts.kind;
     if (k === 'customer' || k === 'inventory') this.kindOpt = k;
@@ -116,12 +88,12 @@ export class KafkaSource implements Source {
     const timeout = (what: string) => () =>
       new RecflowError('source', describeKafkaError(new Error(`no answer within ${this.opts.timeoutMs} ms`), this.brokers, what));
     try {
-      await withTimeout(this.admin.connect(), this.opts.timeoutMs, timeout('connect'));
+      await withTimeout(this.link.admin.connect(), this.opts.timeoutMs, timeout('connect'));
       await withTimeout(this.readOffsets(true), this.opts.timeoutMs, timeout('read topic offsets'));
     } catch (err) {
       throw fail(err, `read topic ${this.topics.join(',')}`);
     } finally {
-      await this.disconnectQuietly();
+      await this.link.disconnectQuietly();
     }
     const { events } = this.consumer;
     const alive = (): void => {
@@ -174,8 +146,8 @@ export class KafkaSource implements Source {
     const bound = <T>(p: Promise<T>, what: string): Promise<T> =>
       withTimeout(p, this.opts.timeoutMs, () => new Error(`no answer within ${this.opts.timeoutMs} ms while trying to ${what}`));
     // close() may come at any point: then let go of whatever got connected.
-    const closed = async (): Promise<boolean> => (this.closed ? (await this.disconnectQuietly(), true) : false);
-    await bound(this.admin.connect(), 'connect');
+    const closed = async (): Promise<boolean> => (this.closed ? (await this.link.disconnectQuietly(), true) : false);
+    await bound(this.link.admin.connect(), 'connect');
     if (await closed()) return;
     await bound(this.consumer.connect(), 'connect the consumer');
     if (await closed()) return;
@@ -189,19 +161,13 @@ export class KafkaSource implements Source {
     });
   }
 
-  /** Admin calls in flight: close() lets them end first, or kafkajs reconnects behind its back. */
-  private readonly adminCalls = new Set<Promise<unknown>>();
-
   private readOffsets(first: boolean): Promise<void> {
-    const call = this.readOffsetsNow(first);
-    const tracked = call.catch(() => undefined).finally(() => this.adminCalls.delete(tracked));
-    this.adminCalls.add(tracked);
-    return call;
+    return this.link.track(this.readOffsetsNow(first));
   }
 
   private async readOffsetsNow(first: boolean): Promise<void> {
-    if (first) return readStartOffsets(this.admin, this.table, this.opts.group, this.topics, this.brokers);
-    const byKey = await readGroupOffsets(this.admin, this.opts.group, this.topics);
+    if (first) return readStartOffsets(this.link.admin, this.table, this.opts.group, this.topics, this.brokers);
+    const byKey = await readGroupOffsets(this.link.admin, this.opts.group, this.topics);
     for (const p of this.table.parts.values()) {
       p.groupCommitted = Math.max(p.groupCommitted, byKey.get(`${p.topic}/${p.partition}`) ?? -1);
     }
@@ -233,23 +199,19 @@ export class KafkaSource implements Source {
     }
     while (true) {
       if (this.failure) throw this.failure;
-      const next = this.queue.shift();
+      const next = this.handoff.take();
       if (next) {
-        next.waiter.unyielded--;
         this.outstanding++;
-        yield next.batch;
+        yield next;
         continue;
       }
       if (this.finishing) return;
-      // The runner waits for more while it may hold unacked batches: let kafkajs fetch on.
-      for (const w of [...this.waiters]) if (w.unyielded === 0) w.release(true);
+      this.handoff.releaseHandedOver();
       if (this.opts.untilCaughtUp && this.offsetsKnown && this.table.allCaughtUp()) {
         this.finish('caught up');
         return;
       }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+      await this.handoff.wait();
     }
   }
 
@@ -291,30 +253,14 @@ export class KafkaSource implements Source {
 
     const chunks: KafkaMessage[][] = [];
     for (let i = 0; i < messages.length; i += this.opts.batchSize) chunks.push(messages.slice(i, i + this.opts.batchSize));
-    const released = new Promise<boolean>((resolve) => {
-      const w: Waiter = {
-        unyielded: chunks.length,
-        release: (ok) => {
-          if (this.waiters.delete(w)) resolve(ok);
-        },
-      };
-      this.waiters.add(w);
-      chunks.forEach((chunk, i) => this.queue.push({ batch: this.toBatch(p, chunk, i === chunks.length - 1 ? w : undefined), waiter: w }));
-    });
+    const released = this.handoff.hold(chunks.length, (i, last) => this.toBatch(p, chunks[i]!, last));
     p.yielded = Number(messages.at(-1)!.offset) + 1;
     this.counts.messages += messages.length;
     if (reachedEnd) pause();
     if (this.budget <= 0) this.finish('max records reached');
     this.notify();
 
-    // Keep the group membership alive while the runner writes the batch.
-    let ok: boolean | undefined;
-    void released.then((v) => (ok = v));
-    while (ok === undefined) {
-      await Promise.race([released, sleep(1000)]);
-      if (ok === undefined) await Promise.race([heartbeat().catch(() => undefined), released]);
-    }
-    if (ok) resolveOffset(messages.at(-1)!.offset);
+    if (await heldWithHeartbeats(released, heartbeat)) resolveOffset(messages.at(-1)!.offset);
   }
 
   /** Hand batches over as raw messages (SourceBatch.messages): the parallel engine decodes them in its workers. */
@@ -347,14 +293,14 @@ export class KafkaSource implements Source {
         this.outstanding--;
         p.acked = Math.max(p.acked, next);
         waiter?.release(true);
-        if (this.closed && !this.deferredClose) {
+        if (this.closed && !this.link.deferring) {
           this.ctx.log(`kafka: records up to ${p.topic}/${p.partition}@${next - 1} were written after the source closed; they are not committed and will be read again`);
           return;
         }
-        if (!this.deferredClose) return this.committer.commit();
-        this.armDeferredClose();
+        if (!this.link.deferring) return this.committer.commit();
+        this.link.deferDisconnect();
         await this.committer.commit();
-        if (this.outstanding <= 0) await this.disconnectNow();
+        if (this.outstanding <= 0) await this.link.disconnectNow();
       },
     };
   }
@@ -368,7 +314,7 @@ export class KafkaSource implements Source {
    * what was already yielded (the rest is dropped unacked and read again next time).
    */
   private finish(why: string, dropQueued = false): void {
-    if (dropQueued) this.queue.length = 0;
+    if (dropQueued) this.handoff.drop();
     if (this.finishing) return;
     this.finishing = true;
     if (this.ctx.debug) this.ctx.log(`kafka: stop reading (${why})`);
@@ -384,13 +330,11 @@ export class KafkaSource implements Source {
     if (this.failure) return;
     this.failure = err instanceof RecflowError ? err : new RecflowError('source', describeKafkaError(err, this.brokers, what), { cause: err });
     this.finish('failure', true);
-    for (const w of [...this.waiters]) w.release(false);
+    this.handoff.releaseAll(false);
   }
 
   private notify(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
+    this.handoff.notify();
   }
 
   /**
@@ -398,38 +342,26 @@ export class KafkaSource implements Source {
    * batches, the disconnect waits for their acks (or for 5 s without one), so that what
    * they wrote is committed too.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async closeOnce(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.finish('closing', true);
-    for (const w of [...this.waiters]) w.release(false);
+    this.handoff.releaseAll(false);
     let err: unknown;
     if (!this.failure) await this.committer.commit().catch((e: unknown) => (err = e));
     if (this.outstanding > 0 && !this.failure && !err) {
-      this.armDeferredClose();
+      this.link.deferDisconnect();
       return;
     }
-    await this.disconnectNow();
+    await this.link.disconnectNow();
     if (err) throw err;
-  }
-
-  private armDeferredClose(): void {
-    if (this.deferredClose) clearTimeout(this.deferredClose);
-    this.deferredClose = setTimeout(() => void this.disconnectNow(), 5_000);
-  }
-
-  private async disconnectNow(): Promise<void> {
-    if (this.deferredClose) clearTimeout(this.deferredClose);
-    this.deferredClose = null;
-    await this.disconnectQuietly();
-  }
-
-  private async disconnectQuietly(): Promise<void> {
-    const bound = Math.min(10_000, this.opts.timeoutMs);
-    const quietly = (p: Promise<unknown>): Promise<unknown> => withTimeout(p, bound, () => new Error('timed out')).catch(() => undefined);
-    await quietly(Promise.allSettled([...this.adminCalls]));
-    await quietly(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]));
   }
 
   /** Batch mode (--until caught-up): messages left to the end offsets that stood at start (for the ETA). */
@@ -448,6 +380,4 @@ export class KafkaSource implements Source {
     return { kafka: { group, topics: this.topics, ...this.counts, commits: this.committer.commits, partitions: this.table.stats() } };
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -1,0 +1,82 @@
+// The hand-over between kafkajs's eachBatch calls and the runner's batches() loop: the
+// chunks of each kafkajs batch queued in order, and the batch held (its eachBatch kept
+// waiting) until released, so a rebalance cannot move a partition with records unwritten.
+import type { SourceBatch } from '../pipeline/types.js';
+
+export interface Waiter {
+  /** Lets eachBatch return; with `resolve`, kafkajs fetches on after the batch. */
+  release: (resolve: boolean) => void;
+  /** Chunks of the kafkajs batch not yet handed to the runner. */
+  unyielded: number;
+}
+
+export class Handoff {
+  private readonly queue: { batch: SourceBatch; waiter: Waiter }[] = [];
+  private readonly waiters = new Set<Waiter>();
+  private wake: (() => void) | null = null;
+
+  /**
+   * Queues the `count` chunks of one kafkajs batch (`make` builds chunk i; the last gets
+   * the waiter, to release it on its ack). Resolves once released: true, resolve its offsets.
+   */
+  hold(count: number, make: (i: number, last: Waiter | undefined) => SourceBatch): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = {
+        unyielded: count,
+        release: (ok) => {
+          if (this.waiters.delete(w)) resolve(ok);
+        },
+      };
+      this.waiters.add(w);
+      for (let i = 0; i < count; i++) this.queue.push({ batch: make(i, i === count - 1 ? w : undefined), waiter: w });
+    });
+  }
+
+  /** The next queued chunk, counted as handed to the runner. */
+  take(): SourceBatch | undefined {
+    const next = this.queue.shift();
+    if (!next) return undefined;
+    next.waiter.unyielded--;
+    return next.batch;
+  }
+
+  /** Drops the queued chunks (left unacked: read again next time). */
+  drop(): void {
+    this.queue.length = 0;
+  }
+
+  /** The runner waits for more while it may hold unacked batches: let kafkajs fetch on past them. */
+  releaseHandedOver(): void {
+    for (const w of [...this.waiters]) if (w.unyielded === 0) w.release(true);
+  }
+
+  releaseAll(ok: boolean): void {
+    for (const w of [...this.waiters]) w.release(ok);
+  }
+
+  /** Resolves at the next notify(). */
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
+
+/** Waits for a held batch's release, heartbeating each second to keep the group membership alive. */
+export async function heldWithHeartbeats(released: Promise<boolean>, heartbeat: () => Promise<void>): Promise<boolean> {
+  let ok: boolean | undefined;
+  void released.then((v) => (ok = v));
+  while (ok === undefined) {
+    await Promise.race([released, sleep(1000)]);
+    if (ok === undefined) await Promise.race([heartbeat().catch(() => undefined), released]);
+  }
+  return ok;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,72 @@
+// The connections of a Kafka source: its consumer and admin client, the admin calls in
+// flight, and the disconnect (at once, or deferred until the runner's last acks).
+import type { Admin, Consumer } from 'kafkajs';
+import { boundedRetry, createKafkaClient, isRebalanceError, withTimeout } from '../kafka/client.js';
+import type { KafkaOptions } from '../kafka/options.js';
+import { roundRobinAllMembers } from '../kafka/assigner.js';
+import type { ComponentContext } from '../sinks/index.js';
+
+/** How long a deferred disconnect waits for the next ack. */
+const DEFERRED_CLOSE_MS = 5_000;
+
+export class KafkaLink {
+  readonly consumer: Consumer;
+  readonly admin: Admin;
+  /** Admin calls in flight: a disconnect lets them end first, or kafkajs reconnects behind its back. */
+  private readonly adminCalls = new Set<Promise<unknown>>();
+  private deferredClose: NodeJS.Timeout | null = null;
+
+  constructor(
+    brokers: string[],
+    private readonly opts: KafkaOptions,
+    ctx: ComponentContext,
+  ) {
+    const kafka = createKafkaClient(brokers, opts, ctx);
+    this.admin = kafka.admin();
+    this.consumer = kafka.consumer({
+      groupId: opts.group,
+      maxWaitTimeInMs: opts.maxWaitMs,
+      sessionTimeout: opts.sessionTimeoutMs,
+      // Heartbeats are how a member learns of a rebalance: the sooner, the fewer records
+      // it reads that it can no longer commit (fewer duplicates after the partition moves).
+      heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 10)),
+      allowAutoTopicCreation: false,
+      // The consumer's own default (5 retries) would override the client's bounded retry.
+      // A crash while the group is moving is restarted; any other is reported (exit 3).
+      retry: { ...boundedRetry(opts.timeoutMs), restartOnFailure: async (e) => isRebalanceError(e) },
+      partitionAssigners: [roundRobinAllMembers],
+    });
+  }
+
+  /** An admin call, tracked until it settles. */
+  track<T>(call: Promise<T>): Promise<T> {
+    const tracked = call.catch(() => undefined).finally(() => this.adminCalls.delete(tracked));
+    this.adminCalls.add(tracked);
+    return call;
+  }
+
+  /** A disconnect waits for the runner's acks (see deferDisconnect). */
+  get deferring(): boolean {
+    return this.deferredClose !== null;
+  }
+
+  /** Disconnects unless called again within 5 s (each ack while closing calls it). */
+  deferDisconnect(): void {
+    if (this.deferredClose) clearTimeout(this.deferredClose);
+    this.deferredClose = setTimeout(() => void this.disconnectNow(), DEFERRED_CLOSE_MS);
+  }
+
+  async disconnectNow(): Promise<void> {
+    if (this.deferredClose) clearTimeout(this.deferredClose);
+    this.deferredClose = null;
+    await this.disconnectQuietly();
+  }
+
+  /** Lets go of both connections, errors ignored, each step bounded. */
+  async disconnectQuietly(): Promise<void> {
+    const bound = Math.min(10_000, this.opts.timeoutMs);
+    const quietly = (p: Promise<unknown>): Promise<unknown> => withTimeout(p, bound, () => new Error('timed out')).catch(() => undefined);
+    await quietly(Promise.allSettled([...this.adminCalls]));
+    await quietly(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]));
+  }
+}
