@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeySet } from '../../src/stages/key-set.js';
+
+describe('KeySet (dedupe keys off the heap)', () => {
+  it('answers add/has exactly as a Set on random keys, growth and collisions included', () => {
+    // few distinct characters: many equal keys, keys that differ only late, and keys of equal hash buckets
+    const key = fc.oneof(fc.string({ unit: fc.constantFrom('a', 'b', '\u0000', 'é', '😀'), maxLength: 6 }), fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 400 }), fc.string({ unit: fc.constantFrom('\ud800', '\udc00', '\ufffd', 'a'), maxLength: 4 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), key), { maxLength: 3000 }), (ops) => {
+        const want = new Set<string>();
+        const got = new KeySet();
+        for (const [isAdd, k] of ops) {
+          if (isAdd) {
+            expect(got.add(k)).toBe(!want.has(k));
+            want.add(k);
+          } else expect(got.has(k)).toBe(want.has(k));
+          expect(got.size).toBe(want.size);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it.each([
+    ['empty key', ['', ''], [true, false]],
+    ['prefix is not equal', ['customer\u0000C1', 'customer\u0000C12', 'customer\u0000C1'], [true, true, false]],
+    ['case differs', ['SKU-a', 'SKU-A'], [true, true]],
+    // UTF-8 would make each of them U+FFFD, so equal to each other and to U+FFFD itself
+    ['lone surrogates are keys of their own', ['\ud800', '\udc00', '\ufffd', '\ud800'], [true, true, true, false]],
+  ])('%s', (_name, keys, added) => {
+    const s = new KeySet();
+    expect(keys.map((k) => s.add(k))).toEqual(added);
+  });
+
+  it('holds 300,000 keys across many table and arena growths', () => {
+    const s = new KeySet();
+    for (let i = 0; i < 300_000; i++) expect(s.add(`customer\u0000C${i}`)).toBe(true);
+    for (let i = 0; i < 300_000; i += 7) expect(s.has(`customer\u0000C${i}`)).toBe(true);
+    expect(s.has('customer\u0000C300000')).toBe(false);
+    expect(s.size).toBe(300_000);
+    const long = 'k'.repeat(1_500_000); // longer than an arena chunk: a chunk of its own
+    expect([s.add(long), s.add('after'), s.has(long), s.has(long.slice(1)), s.add(long)]).toEqual([true, true, true, false, false]);
+  });
+});
