@@ -127,6 +127,7 @@ export class Checkpoint {
       name: inner.name,
       totalBytes: inner.totalBytes,
       stop: () => inner.stop(),
+      close: () => inner.close(),
       stats: () => inner.stats(),
       async *batches(): AsyncGenerator<SourceBatch> {
         yield* inner.batches();
@@ -196,6 +197,9 @@ export class CheckpointFileSource implements Source {
   private stopped = false;
   private read = 0;
   private leftOver = 0;
+  /** The batches being read (its finally closes the file), for close(). */
+  private reading: AsyncGenerator<SourceBatch> | null = null;
+  private closing: Promise<void> | undefined;
 
   constructor(
     private readonly spec: FileSpec,
@@ -211,11 +215,27 @@ export class CheckpointFileSource implements Source {
     this.stopped = true;
   }
 
+  /** Stops reading and closes the file (a read in flight ends first); a second call gets the first's promise. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    this.stop();
+    await this.reading?.return(undefined);
+  }
+
   stats(): Record<string, unknown> {
     return { bytes: this.read, resumedAt: { offset: this.start.offset, line: this.start.line }, ...(this.leftOver > 0 ? { incompleteTailBytes: this.leftOver } : {}) };
   }
 
-  async *batches(): AsyncGenerator<SourceBatch> {
+  batches(): AsyncGenerator<SourceBatch> {
+    this.reading = this.readBatches();
+    return this.reading;
+  }
+
+  private async *readBatches(): AsyncGenerator<SourceBatch> {
     const { spec } = this;
     const fh = await open(spec.path!, 'r');
     try {

@@ -17,7 +17,7 @@ import { RecflowError } from '../errors.js';
 import { setReplayLookup, type ReplayPosition } from '../pipeline/dlq.js';
 import type { ErrorCode, Fields, Kind, Rec, RecordError, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { headerNames, readCsvHeader, rowMaker } from './csv-header.js';
-import type { FileSpec } from './file-input.js';
+import { destroyed, type FileSpec } from './file-input.js';
 import { formatFromName } from './index.js';
 
 const BATCH_LINES = 1000;
@@ -56,6 +56,9 @@ export async function replayFor(args: string[], ctx: { opts: Record<string, unkn
 export class DlqReplaySource implements Source {
   readonly name: string;
   private stopped = false;
+  /** The dead-letter file's lines being read (its finally lets go of the file), for close(). */
+  private reading: AsyncGenerator<string> | null = null;
+  private closing: Promise<void> | undefined;
   private readonly counts = { lines: 0, replayed: 0, skipped: 0, notReplayable: 0 };
   private readonly reasons = new Map<string, number>();
   /** (source, line) → where the record sat in the replayed file. */
@@ -81,6 +84,17 @@ export class DlqReplaySource implements Source {
     this.stopped = true;
   }
 
+  /** Stops reading and lets go of the file; a second call gets the first's promise. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    this.stop();
+    await this.reading?.return(undefined);
+  }
+
   stats(): Record<string, unknown> {
     return { ...this.counts, reasons: Object.fromEntries(this.reasons) };
   }
@@ -90,7 +104,9 @@ export class DlqReplaySource implements Source {
     let rejected: Rejected[] = [];
     let n = 0;
     let firstLine: string | undefined;
-    for await (const text of lines(this.file)) {
+    const input = lines(this.file);
+    this.reading = input;
+    for await (const text of input) {
       n++;
       if (text.trim() === '') continue;
       firstLine ??= text;
@@ -233,11 +249,16 @@ function print(firstLine: string): string {
 async function* lines(path: string): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
-  for await (const chunk of createReadStream(path, { highWaterMark: 256 * 1024 })) {
-    const text = rest + decoder.write(chunk as Buffer);
-    const parts = text.split('\n');
-    rest = parts.pop()!;
-    for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+  const stream = createReadStream(path, { highWaterMark: 256 * 1024 });
+  try {
+    for await (const chunk of stream) {
+      const text = rest + decoder.write(chunk as Buffer);
+      const parts = text.split('\n');
+      rest = parts.pop()!;
+      for (const p of parts) yield p.endsWith('\r') ? p.slice(0, -1) : p;
+    }
+  } finally {
+    await destroyed(stream); // closed early: the file is let go before close() resolves
   }
   rest += decoder.end();
   if (rest !== '') yield rest;

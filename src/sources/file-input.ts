@@ -83,8 +83,16 @@ async function* inputBytes(spec: FileSpec, chunkBytes: number, counter: { bytes:
       compressed.destroy();
     }
   } finally {
-    if (raw !== process.stdin) raw.destroy();
+    if (raw !== process.stdin) await destroyed(raw);
   }
+}
+
+/** Destroys a file stream and waits until its descriptor is closed (close() promises the file let go). */
+export async function destroyed(stream: Readable): Promise<void> {
+  if (stream.closed) return;
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+  stream.destroy();
+  await closed;
 }
 
 /**

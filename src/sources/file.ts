@@ -36,6 +36,9 @@ export class FileSource implements Source {
   private stopped = false;
   /** Aborted by stop(): a read waiting on stdin ends at once. */
   private readonly stopper = new AbortController();
+  /** The bytes being read (its finally blocks let go of the file), for close(). */
+  private reading: AsyncGenerator<Buffer> | null = null;
+  private closing: Promise<void> | undefined;
   /** The encoding the input was read in (set once reading starts). */
   private readonly chosen: { encoding?: Encoding } = {};
   /** Records that hold bytes that are not UTF-8 (U+FFFD in their text), and where the first few start. */
@@ -57,6 +60,17 @@ export class FileSource implements Source {
   stop(): void {
     this.stopped = true;
     this.stopper.abort();
+  }
+
+  /** Stops reading and lets go of the file (a read in flight ends first); a second call gets the first's promise. */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    this.stop();
+    await this.reading?.return(undefined);
   }
 
   /** Kind forced by --kind for this source, if any. */
@@ -88,7 +102,9 @@ export class FileSource implements Source {
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
     const capper = new LineCapper(this.maxRecordBytes + 1);
     const checker = new Utf8Checker();
-    for await (const bytes of utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal)) {
+    const input = utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal);
+    this.reading = input;
+    for await (const bytes of input) {
       // bytes that are not UTF-8 (only UTF-8 input is not decoded on the way): from
       // here records are checked for U+FFFD
       if (!this.suspect && this.chosen.encoding === 'utf-8' && checker.write(bytes)) {

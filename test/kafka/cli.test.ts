@@ -3,19 +3,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, runCli, spawnCli, tempDir } from '../support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { collect, runCli, spawnCli } from '../support/cli.js';
 import {
-  committedOffsets, endOffsets, hasKcat, kafkaAvailability, kcatConsume, kcatProduce, produce, startKafka, uniqueName,
-  type TestKafka,
+  committedOffsets, endOffsets, hasKcat, KAFKA_TEST_ENV, kafkaTestsRun, kcatConsume, kcatProduce, produce, startKafka, uniqueName, useKafka,
 } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping Kafka CLI tests: ${avail.reason}`);
-const kcat = avail.ok && hasKcat();
+const kafkaOk = kafkaTestsRun('Kafka CLI tests');
+const kcat = kafkaOk && hasKcat();
 
-// Short waits so that idle fetches, group joins and failures take seconds, not minutes.
-const ENV = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s' };
+const ENV = KAFKA_TEST_ENV;
 
 type Obj = Record<string, unknown>;
 
@@ -69,16 +66,8 @@ async function waitFor(what: string, ok: () => boolean | Promise<boolean>, child
 const ids = (rows: Obj[]): string[] => rows.map((r) => String(r.customer_id ?? r.sku));
 const sum = (o: Record<number, number>): number => Object.values(o).reduce((a, b) => a + Math.max(0, b), 0);
 
-describe.skipIf(!avail.ok)('recflow run with Kafka', () => {
-  let kafka: TestKafka;
-  const tmp = tempDir('recflow-kafka-cli-');
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-    tmp.cleanup();
-  });
+describe.skipIf(!kafkaOk)('recflow run with Kafka', () => {
+  const { kafka, tmp } = useKafka('recflow-kafka-cli-');
   const addr = (topic: string): string => `kafka://${kafka.bootstrap}/${topic}`;
   const file = (name: string): string => join(tmp.dir, name);
   const run = (args: string[], timeoutMs = 60_000) => runCli(args, { env: ENV, timeoutMs });

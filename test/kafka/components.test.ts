@@ -1,19 +1,17 @@
 // KafkaSource and KafkaSink against a broker (librdkafka's mock cluster or RECFLOW_TEST_KAFKA),
 // driven the way the runner drives them: batches in order, ack after "writing".
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createKafkaSink } from '../../src/sinks/kafka.js';
 import { createKafkaSource } from '../../src/sources/kafka.js';
 import { RecflowError, SinkFailure } from '../../src/errors.js';
 import type { Rec, Rejected, Source } from '../../src/pipeline/types.js';
 import type { ComponentContext } from '../../src/sinks/index.js';
 import {
-  committedOffsets, endOffsets, hasKcat, kafkaAvailability, kcatConsume, kcatProduce, produce, startKafka, uniqueName,
-  type TestKafka,
+  committedOffsets, endOffsets, hasKcat, kafkaTestsRun, kcatConsume, kcatProduce, produce, startKafka, uniqueName, useKafka,
 } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping Kafka component tests: ${avail.reason}`);
-const kcat = avail.ok && hasKcat();
+const kafkaOk = kafkaTestsRun('Kafka component tests');
+const kcat = kafkaOk && hasKcat();
 
 function ctx(opts: Record<string, unknown>, logs: string[] = []): ComponentContext {
   return {
@@ -51,14 +49,8 @@ async function drain(src: Source): Promise<{ recs: Rec[]; rejected: Rejected[] }
 
 const sum = (o: Record<number, number>): number => Object.values(o).reduce((a, b) => a + Math.max(0, b), 0);
 
-describe.skipIf(!avail.ok)('Kafka source and sink', () => {
-  let kafka: TestKafka;
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-  });
+describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
+  const { kafka } = useKafka();
   const addr = (topic: string): string => `kafka://${kafka.bootstrap}/${topic}`;
 
   it.skipIf(!kcat)('sink: keyed JSON with a kind header, readable by kcat', async () => {
@@ -112,6 +104,22 @@ describe.skipIf(!avail.ok)('Kafka source and sink', () => {
     const again = await drain(await createKafkaSource(addr(topic), ctx({ group, until: 'caught-up' })));
     expect(again.recs.map((r) => r.pos)).toEqual(Array.from({ length: 20 }, (_, i) => i + 10));
     expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 30 });
+  });
+
+  it('close() twice: the second call gets the first promise, which commits what was acked', async () => {
+    const topic = uniqueName('close');
+    await kafka.createTopic(topic, 1);
+    await produce(kafka.bootstrap, topic, Array.from({ length: 5 }, (_, i) => ({ value: JSON.stringify({ i }) })));
+    const group = uniqueName('g');
+    const src = await createKafkaSource(addr(topic), ctx({ group, until: 'caught-up' }));
+    for await (const b of src.batches()) await b.ack!();
+    const first = src.close!();
+    const second = src.close!();
+    expect(second).toBe(first);
+    await first;
+    expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 5 });
+    const again = await drain(await createKafkaSource(addr(topic), ctx({ group, until: 'caught-up' })));
+    expect(again.recs).toEqual([]);
   });
 
   it('a runner holding several unacked batches still gets new messages, and acks after close() commit', async () => {

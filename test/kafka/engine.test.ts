@@ -3,13 +3,12 @@
 // those of the sequential runner (RECFLOW_WORKERS=0), and RECFLOW_EXPLAIN says so.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, ROOT, runCli, spawnCli, tempDir } from '../support/cli.js';
-import { committedOffsets, hasKcat, kafkaAvailability, kcatConsume, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { describe, expect, it } from 'vitest';
+import { collect, ROOT, runCli, spawnCli } from '../support/cli.js';
+import { committedOffsets, hasKcat, KAFKA_TEST_ENV, kafkaTestsRun, kcatConsume, produce, uniqueName, useKafka } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping Kafka engine tests: ${avail.reason}`);
-const ENV = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s', RECFLOW_EXPLAIN: '1' };
+const kafkaOk = kafkaTestsRun('Kafka engine tests');
+const ENV = { ...KAFKA_TEST_ENV, RECFLOW_EXPLAIN: '1' };
 
 /** A mix of messages: good records of both kinds, bad JSON, a tombstone-like empty value, bad fields, deep nesting. */
 function messages(n: number): { key: string; value: string }[] {
@@ -28,16 +27,8 @@ function messages(n: number): { key: string; value: string }[] {
 
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
 
-describe.skipIf(!avail.ok)('Kafka on the parallel engine', () => {
-  let kafka: TestKafka;
-  const tmp = tempDir('recflow-kafka-engine-');
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-    tmp.cleanup();
-  });
+describe.skipIf(!kafkaOk)('Kafka on the parallel engine', () => {
+  const { kafka, tmp } = useKafka('recflow-kafka-engine-');
 
   it('stages in the workers, then dedupe on the main thread: the same records, rejects and commits as one thread', async () => {
     const topic = uniqueName('engine');

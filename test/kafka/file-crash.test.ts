@@ -5,14 +5,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, spawnCli, tempDir } from '../support/cli.js';
-import { committedOffsets, kafkaAvailability, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { describe, expect, it } from 'vitest';
+import { collect, spawnCli } from '../support/cli.js';
+import { committedOffsets, KAFKA_TEST_ENV, kafkaTestsRun, produce, uniqueName, useKafka } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping Kafka file-crash tests: ${avail.reason}`);
+const kafkaOk = kafkaTestsRun('Kafka file-crash tests');
 
-const ENV = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s' };
+const ENV = KAFKA_TEST_ENV;
 const PARTITIONS = 4;
 const RECORDS = 6000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -65,16 +64,8 @@ function writing(dir: string, c: Case, before: number): boolean {
   return readdirSync(dir).some((f) => /^\..*\.recflow-\d+\.tmp$/.test(f) && statSync(join(dir, f)).size > 0);
 }
 
-describe.skipIf(!avail.ok)('Kafka → file: SIGKILL, rerun, nothing committed that is not in a finished file', () => {
-  let kafka: TestKafka;
-  const tmp = tempDir('recflow-kafka-crash-');
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-    tmp.cleanup();
-  });
+describe.skipIf(!kafkaOk)('Kafka → file: SIGKILL, rerun, nothing committed that is not in a finished file', () => {
+  const { kafka, tmp } = useKafka('recflow-kafka-crash-');
 
   const scenario = async (c: Case, index: number): Promise<void> => {
     const dir = join(tmp.dir, `case-${index}`);

@@ -5,14 +5,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, spawnCli, tempDir } from '../support/cli.js';
-import { kafkaAvailability, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { describe, expect, it } from 'vitest';
+import { collect, spawnCli } from '../support/cli.js';
+import { KAFKA_TEST_ENV, kafkaTestsRun, produce, uniqueName, useKafka } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping the Kafka metrics test: ${avail.reason}`);
+const kafkaOk = kafkaTestsRun('the Kafka metrics test');
 
-const ENV = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s' };
+const ENV = KAFKA_TEST_ENV;
 
 /** An HTTP receiver that can be taken down and brought back on the same port. */
 class Receiver {
@@ -88,16 +87,8 @@ function byLabel(s: Map<string, number>, name: string, label: string): Record<st
 const customer = (id: string, email = `${id.toLowerCase()}@example.com`): string => JSON.stringify({ customer_id: id, email, country: 'de' });
 const item = (sku: string): string => JSON.stringify({ sku, product_name: 'P', warehouse_id: 'w1', quantity: 1, unit_price: 2 });
 
-describe.skipIf(!avail.ok)('--metrics on a Kafka stream run', () => {
-  let kafka: TestKafka;
-  const tmp = tempDir('recflow-kafka-metrics-');
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-    tmp.cleanup();
-  });
+describe.skipIf(!kafkaOk)('--metrics on a Kafka stream run', () => {
+  const { kafka, tmp } = useKafka('recflow-kafka-metrics-');
 
   it('counters match the summary; /ready is 503 while the breaker is open, 200 after; /health 200', async () => {
     const topic = uniqueName('metrics');

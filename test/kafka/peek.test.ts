@@ -1,16 +1,15 @@
 // `recflow peek`: kcat -C's job — read without a group and commit nothing — checked
 // against the mock cluster, with kcat as the second opinion on what the topic holds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { hasKcat, kafkaAvailability, kcatConsume, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { hasKcat, kafkaTestsRun, kcatConsume, produce, uniqueName, useKafka } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping recflow peek tests: ${avail.reason}`);
-const kcat = avail.ok && hasKcat();
+const kafkaOk = kafkaTestsRun('recflow peek tests');
+const kcat = kafkaOk && hasKcat();
 const ENV = { RECFLOW_KAFKA_TIMEOUT: '5s' };
 
-describe.skipIf(!avail.ok)('recflow peek', () => {
-  let kafka: TestKafka;
+describe.skipIf(!kafkaOk)('recflow peek', () => {
+  const { kafka } = useKafka();
   let topic: string;
   const sent = Array.from({ length: 30 }, (_, i) => ({
     key: `k${i}`,
@@ -21,12 +20,10 @@ describe.skipIf(!avail.ok)('recflow peek', () => {
   const peekArgs = (...more: string[]): string[] => ['peek', `kafka://${kafka.bootstrap}/${topic}`, ...more];
 
   beforeAll(async () => {
-    kafka = await startKafka();
     topic = uniqueName('peek');
     await kafka.createTopic(topic, 3);
     await produce(kafka.bootstrap, topic, sent);
   });
-  afterAll(async () => kafka?.stop());
 
   it('prints every value once, the same set kcat reads, and says nothing was committed', async () => {
     const res = await runCli(peekArgs(), { env: ENV });

@@ -4,24 +4,15 @@
 // poison pill that stops every run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
-import { committedOffsets, kafkaAvailability, produce, startKafka, uniqueName, type TestKafka } from '../support/kafka.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { committedOffsets, KAFKA_TEST_ENV, kafkaTestsRun, produce, uniqueName, useKafka } from '../support/kafka.js';
 
-const avail = kafkaAvailability();
-if (!avail.ok) console.warn(`skipping Kafka record tests: ${avail.reason}`);
-const ENV = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s' };
+const kafkaOk = kafkaTestsRun('Kafka record tests');
+const ENV = KAFKA_TEST_ENV;
 
-describe.skipIf(!avail.ok)('Kafka messages that are deep, long or hold odd numbers', () => {
-  let kafka: TestKafka;
-  const tmp = tempDir('recflow-kafka-records-');
-  beforeAll(async () => {
-    kafka = await startKafka();
-  });
-  afterAll(async () => {
-    await kafka?.stop();
-    tmp.cleanup();
-  });
+describe.skipIf(!kafkaOk)('Kafka messages that are deep, long or hold odd numbers', () => {
+  const { kafka, tmp } = useKafka('recflow-kafka-records-');
 
   it('are dead-lettered (parse_error / too_long) or kept as read, and the offsets are committed past them', async () => {
     const topic = uniqueName('odd');

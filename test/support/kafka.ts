@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { ROOT } from './cli.js';
+import { afterAll, beforeAll } from 'vitest';
+import { ROOT, tempDir } from './cli.js';
 
 const SRC = join(ROOT, 'test', 'support', 'mock-cluster.c');
 const BIN_DIR = join(ROOT, 'test', 'support', 'bin');
@@ -48,6 +49,49 @@ export function kafkaAvailability(): { ok: boolean; reason?: string } {
     if (IN_CI) throw new Error(reason);
     return { ok: false, reason };
   }
+}
+
+/** Whether a file's Kafka tests can run; when not, says why `what` is skipped. */
+export function kafkaTestsRun(what: string): boolean {
+  const avail = kafkaAvailability();
+  if (!avail.ok) console.warn(`skipping ${what}: ${avail.reason}`);
+  return avail.ok;
+}
+
+/** Short waits for recflow runs, so that idle fetches, group joins and failures take seconds, not minutes. */
+export const KAFKA_TEST_ENV: Readonly<Record<string, string>> = { RECFLOW_KAFKA_MAX_WAIT: '100ms', RECFLOW_KAFKA_SESSION_TIMEOUT: '6s', RECFLOW_KAFKA_TIMEOUT: '5s' };
+
+/**
+ * A broker for the tests of one describe block, started before them and stopped after
+ * them, and (with `tmpPrefix`) a temp folder removed after them. Call it in the block.
+ */
+export function useKafka(tmpPrefix?: string): { kafka: TestKafka; tmp: { dir: string; cleanup: () => void } } {
+  let started: TestKafka | undefined;
+  const tmp = tmpPrefix === undefined ? { dir: '', cleanup: () => {} } : tempDir(tmpPrefix);
+  beforeAll(async () => {
+    started = await startKafka();
+  });
+  afterAll(async () => {
+    await started?.stop();
+    tmp.cleanup();
+  });
+  const live = (): TestKafka => {
+    if (!started) throw new Error('the broker starts in beforeAll: use it inside a test or hook');
+    return started;
+  };
+  const kafka: TestKafka = {
+    get bootstrap() {
+      return live().bootstrap;
+    },
+    get mock() {
+      return live().mock;
+    },
+    createTopic: (name, partitions) => live().createTopic(name, partitions),
+    setDown: (id) => live().setDown(id),
+    setUp: (id) => live().setUp(id),
+    stop: () => live().stop(),
+  };
+  return { kafka, tmp };
 }
 
 export function hasKcat(): boolean {

@@ -4,10 +4,9 @@
 // batches come out in the order they went in, with their acks, so the Runner
 // commits exactly as before: only once every record up to an offset is written or
 // dead-lettered.
-import { parseLossless } from '../../contract/lossless.js';
 import type { RunStats } from '../stats.js';
-import type { Kind, RawMessages, Rejected, Source, SourceBatch, Stage, StageSpec } from '../types.js';
-import { recordsOf } from './engine-source.js';
+import type { Kind, RawMessages, Source, SourceBatch, Stage, StageSpec } from '../types.js';
+import { batchOf } from './engine-source.js';
 import type { PieceResult, PieceTask } from './piece.js';
 import { usePieceStages } from './piece-stages.js';
 import { PiecePool } from './pool.js';
@@ -85,10 +84,13 @@ export class MessageEngineSource implements Source {
     this.inner.stop?.();
   }
 
-  async close(): Promise<void> {
-    await this.pool.close();
-    await this.inner.close?.();
+  /** The worker threads, then the inner source; a second call gets the first's promise. */
+  close(): Promise<void> {
+    this.closing ??= this.pool.close().then(() => this.inner.close?.());
+    return this.closing;
   }
+
+  private closing: Promise<void> | undefined;
 
   remaining(): number | undefined {
     return this.inner.remaining?.();
@@ -151,16 +153,15 @@ export class MessageEngineSource implements Source {
     if (p.result === null) return batch;
     const res = await p.result;
     const m = batch.messages!;
-    const rejected = res.rejected === '' ? [] : (parseLossless(res.rejected) as Rejected[]);
+    const kinds = new Map<number, Kind | null>();
+    m.offsets.forEach((o, i) => kinds.set(o, m.kinds[i] ?? null));
+    const origin = `kafka:${m.topic}/${m.partition}`;
+    const { records, rejected } = batchOf(res, origin, (pos) => ({ source: `${origin}@${pos}`, line: null, kindHint: kinds.get(pos) ?? undefined }));
     const parseErrors = rejected.filter((r) => r.errors.length === 1 && r.errors[0]!.field === null && (r.errors[0]!.code === 'parse_error' || r.errors[0]!.code === 'too_long')).length;
     if (parseErrors > 0) this.inner.noteParseErrors(parseErrors);
     // what the stages in the workers dropped on purpose never reaches the Runner: count it here
     this.runStats.recordsIn += res.dropped;
     this.runStats.dropped += res.dropped;
-    const kinds = new Map<number, Kind | null>();
-    m.offsets.forEach((o, i) => kinds.set(o, m.kinds[i] ?? null));
-    const origin = `kafka:${m.topic}/${m.partition}`;
-    const records = recordsOf(res, origin, (pos) => ({ source: `${origin}@${pos}`, line: null, kindHint: kinds.get(pos) ?? undefined }));
     const { messages: _, ...rest } = batch;
     void _;
     return { ...rest, records, rejected };
