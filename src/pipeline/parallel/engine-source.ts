@@ -91,6 +91,12 @@ export function recordsOf(res: PieceResult, origin: string, place: (pos: number)
   return recs;
 }
 
+/** A piece's output as a batch's records and rejects, in the piece's order (`place` as for recordsOf). */
+export function batchOf(res: PieceResult, origin: string, place: (pos: number) => Pick<Rec, 'source' | 'line' | 'kindHint'>): Pick<SourceBatch, 'records' | 'rejected'> {
+  const rejected = res.rejected === '' ? [] : (parseLossless(res.rejected) as Rejected[]);
+  return { records: recordsOf(res, origin, place), rejected };
+}
+
 /** `rec.raw` parsed from its text on first use (then a plain property). */
 function lazyRaw(rec: Rec, text: string): void {
   Object.defineProperty(rec, 'raw', {
@@ -129,9 +135,8 @@ export class EngineSource implements Source {
       passes: true,
       async write(res, origin) {
         const src = byOrigin.get(origin)!;
-        const rejected = res.rejected === '' ? [] : (parseLossless(res.rejected) as Rejected[]);
-        const records = recordsOf(res, origin, (line) => ({ source: src.name, line, kindHint: src.kindHint }));
-        await channel.put({ records, rejected, bytesRead: stats.bytesRead });
+        const batch = batchOf(res, origin, (line) => ({ source: src.name, line, kindHint: src.kindHint }));
+        await channel.put({ ...batch, bytesRead: stats.bytesRead });
         return ALL_DONE;
       },
       flush() {},
