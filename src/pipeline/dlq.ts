@@ -6,7 +6,32 @@ import type { Writable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
 import { stringifyLossless } from '../contract/lossless.js';
 import { AsideFile, clearLeftovers, isSpecialFile, syncDir } from '../sinks/util/atomic-file.js';
-import type { Rejected } from './types.js';
+import type { Kind, Refusal, Rejected } from './types.js';
+
+/** What a dead-letter row needs of a record a sink refused. */
+export interface Refused {
+  source: string;
+  line: number | null;
+  kind?: Kind | null;
+  raw: unknown;
+}
+
+/**
+ * Dead-letter rows of what a sink refused (SinkWriteResult.refused), by index in its write,
+ * in the order given. A {kind} name that cannot name a file is the record's fault, not a kind.
+ */
+export function refusedRows(records: ArrayLike<Refused>, refused: readonly Refusal[]): Rejected[] {
+  const rows: Rejected[] = [];
+  for (const r of refused) {
+    const invalidKind = r.code === 'invalid_kind';
+    for (let i = r.from; i < r.to; i++) {
+      const rec = records[i]!;
+      const error = { field: invalidKind ? 'kind' : null, code: r.code, message: r.message };
+      rows.push({ source: rec.source, line: rec.line, kind: invalidKind ? null : (rec.kind ?? null), errors: [error], record: rec.raw });
+    }
+  }
+  return rows;
+}
 
 export interface DeadLetter {
   write(rows: Rejected[]): void;

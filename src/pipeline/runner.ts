@@ -4,7 +4,7 @@
 // every record of it: that is the whole at-least-once story, in one place.
 import { RecflowError, SinkFailure } from '../errors.js';
 import { AckGate, isLateAck } from './acks.js';
-import type { DeadLetter } from './dlq.js';
+import { refusedRows, type DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
 import { byInputOrder, type Rec, type Rejected, type Sink, type SinkWriteResult, type Source, type SourceBatch, type Stage, type StageResult, type StageSpec } from './types.js';
 
@@ -47,6 +47,14 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
 }
 
 
+/**
+ * Unbounded sources (Kafka) say so; until every one does, a kafka:// address is one
+ * (the address of a Kafka source, and of the engine source that decodes its messages).
+ */
+function isStreaming(source: Source): boolean {
+  return source.streaming ?? /^kafka:\/\//i.test(source.name);
+}
+
 export class Runner {
   private stopSignal: NodeJS.Signals | undefined;
   private current: Source | undefined;
@@ -61,6 +69,8 @@ export class Runner {
 
   /** Settling in order, one entry at a time, whoever asks: the loop, or a write that answered. */
   private settling: Promise<void> = Promise.resolve();
+  /** The writes being made are of a streaming source (SinkBatch.streaming). */
+  private streaming = false;
 
   constructor(private readonly plan: RunPlan) {
     this.acks = new AckGate(plan.sink, plan.dlq, {
@@ -95,6 +105,7 @@ export class Runner {
       for (const source of sources) {
         if (this.stopSignal || this.failure || this.satisfied) break;
         this.current = source;
+        this.streaming = isStreaming(source);
         let lastBytes = 0;
         try {
           for await (const batch of source.batches()) {
@@ -121,6 +132,7 @@ export class Runner {
         doneBytes += source.totalBytes ?? lastBytes;
       }
       // on a stop too: what stages hold (dedupe keep_last, sample n) was read, so it is written
+      this.streaming = sources.some(isStreaming); // what the stages held is of these sources
       if (!this.failure) await this.flushStages(inFlight);
       while (inFlight.length > 0) await this.settleNext(inFlight);
       if (sink) {
@@ -219,16 +231,16 @@ export class Runner {
       this.settleAnswered(inFlight);
       return;
     }
-    const result = sink.write(records).then(
+    const result = sink.write({ records, streaming: this.streaming }).then(
       (ok) => {
-        this.countDelivered(records, ok.rejected ?? []); // now, not at settle(): an idle stream's last batches show in /metrics
+        if (!ok.failure) this.countDelivered(records, ok); // now, not at settle(): an idle stream's last batches show in /metrics
         return { ok };
       },
       (err: unknown) => ({ err }),
     );
     const entry: InFlight = { result, records, ack, mark: this.acks.mark() };
     inFlight.push(entry);
-    this.acks.sent(ack, this.acks.mark(), result.then((r) => 'ok' in r));
+    this.acks.sent(ack, this.acks.mark(), result.then((r) => 'ok' in r && !r.ok.failure));
     // acks (Kafka commits) follow the sink's answers, not the next batch: an idle stream commits too
     void result.then(() => {
       entry.answered = true;
@@ -262,38 +274,45 @@ export class Runner {
   private async settle(entry: InFlight, release = true): Promise<void> {
     if (release && entry.records.length > 0) this.plan.sink?.release?.(entry.records);
     const res = await entry.result;
-    if ('ok' in res) {
-      this.reject(res.ok.rejected ?? []);
-      if (entry.ack && !this.failure) await this.acks.settled(entry.ack, entry.mark);
-      return;
-    }
-    this.failed(res.err, entry.records);
+    if ('err' in res) return this.failed(res.err, entry.records);
+    const { refused = [], rejected = [], failure } = res.ok;
+    const rows = refusedRows(entry.records, refused);
+    if (failure) return this.gaveUp(failure, entry.records.filter((_, i) => !refused.some((r) => i >= r.from && i < r.to)), rows);
+    this.reject(rows);
+    this.reject(rejected);
+    if (entry.ack && !this.failure) await this.acks.settled(entry.ack, entry.mark);
   }
 
-  /** The records of a write the sink took count as out, but for those it rejected. */
-  private countDelivered(records: Rec[], sinkRejected: Rejected[]): void {
+  /** The records of a write the sink took count as out, but for those it refused. */
+  private countDelivered(records: Rec[], res: SinkWriteResult): void {
     if (records.length === 0) return;
-    const bad = new Set(sinkRejected.map((r) => `${r.source}\0${r.line}`));
-    this.plan.stats.countOut(records.filter((r) => bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)).map((r) => r.kind));
+    const refused = new Uint8Array(records.length);
+    for (const r of res.refused ?? []) refused.fill(1, r.from, r.to);
+    const bad = new Set((res.rejected ?? []).map((r) => `${r.source}\0${r.line}`));
+    const out = records.filter((r, i) => refused[i] === 0 && (bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)));
+    this.plan.stats.countOut(out.map((r) => r.kind));
   }
 
-  /** The sink gave up: dead-letter what it did not deliver, then stop reading. */
+  /** The sink failed (rejected the write): dead-letter what it did not deliver, then stop reading. */
   private failed(err: unknown, records: Rec[]): void {
     const failure =
       err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
     const undelivered = err instanceof SinkFailure && err.undelivered ? err.undelivered : records;
-    const delivered = records.length - undelivered.length;
-    if (delivered > 0) this.plan.stats.countOut(records.filter((r) => !undelivered.includes(r)).map((r) => r.kind));
-    this.plan.stats.failed += undelivered.length;
-    this.plan.dlq.write(
-      undelivered.map((r) => ({
-        source: r.source,
-        line: r.line,
-        kind: r.kind ?? null,
-        errors: [{ field: null, code: 'delivery_failed' as const, message: failure.message }],
-        record: r.raw,
-      })),
-    );
+    const gone = new Set(undelivered);
+    const rows = refusedRows(undelivered, [{ from: 0, to: undelivered.length, code: 'delivery_failed', message: failure.message }]);
+    this.gaveUp(failure, records.filter((r) => !gone.has(r)), rows);
+  }
+
+  /**
+   * The sink gave up: what it delivered counts as out, its refusals become dead-letter
+   * rows (delivery_failed ones count as failed), and reading stops.
+   */
+  private gaveUp(failure: RecflowError, delivered: Rec[], rows: Rejected[]): void {
+    if (delivered.length > 0) this.plan.stats.countOut(delivered.map((r) => r.kind));
+    const failed = rows.filter((r) => r.errors[0]!.code === 'delivery_failed');
+    this.reject(rows.filter((r) => r.errors[0]!.code !== 'delivery_failed'));
+    this.plan.stats.failed += failed.length;
+    this.plan.dlq.write(failed);
     this.failure ??= failure;
     this.current?.stop?.();
   }

@@ -128,6 +128,8 @@ export interface Source {
   readonly name: string;
   /** Total bytes of input when known (files), for the share of bytes read. */
   readonly totalBytes?: number;
+  /** Unbounded (Kafka): the runner marks its writes `streaming` (SinkBatch). */
+  readonly streaming?: boolean;
   batches(): AsyncIterable<SourceBatch>;
   /** Stop fetching new data (SIGINT/SIGTERM); the iterable then ends after what is in flight. */
   stop?(): void;
@@ -185,21 +187,70 @@ export interface Stage {
   close?(): Promise<void>;
 }
 
+/** Records (or lines) of a write by index in it: `from` included, `to` excluded. */
+export interface LineRange {
+  from: number;
+  to: number;
+}
+
+/** Records (or lines) of one write that a sink did not deliver, by index, with why. */
+export interface Refusal extends LineRange {
+  /**
+   * delivery_failed: not delivered because the sink gave up (the result has `failure`);
+   * the others are refused for good (HTTP 4xx, a broker's refusal, a bad {kind} name).
+   */
+  code: 'http_rejected' | 'kafka_rejected' | 'invalid_kind' | 'delivery_failed';
+  message: string;
+}
+
+/** What became of one write: what is in no refusal was delivered. */
 export interface SinkWriteResult {
-  /** Records the sink could not deliver permanently (e.g. HTTP 4xx); they go to the dead-letter output. */
+  /** By record or line index; the runner turns them into dead-letter rows, and the run goes on. */
+  refused?: Refusal[];
+  /** The sink gave up: the run stops (what it did not deliver is refused as delivery_failed). */
+  failure?: RecflowError;
+  /** Dead-letter rows already made (a sink that does not report by index yet: Kafka). */
   rejected?: Rejected[];
 }
+
+/**
+ * What a write carries: records, or NDJSON lines encoded elsewhere (by the parallel
+ * runner's workers, for a sink that declares `encoded`).
+ */
+export type SinkBatch =
+  | { readonly records: Rec[]; readonly lines?: undefined; readonly streaming: boolean }
+  | { readonly lines: EncodedLines; readonly records?: undefined; readonly streaming: boolean };
+
+/**
+ * Which pre-encoded lines a sink takes (besides records), so the runner knows what to
+ * ask of its workers: 'ndjson' the bytes of one output; 'ndjson-by-kind' one write per
+ * kind ({kind} outputs); 'ndjson-lines' also each line's end and position (the sink cuts
+ * batches across writes, see linesWindow); 'ndjson-keyed' those and each line's key.
+ */
+export type EncodedKind = 'ndjson' | 'ndjson-by-kind' | 'ndjson-lines' | 'ndjson-keyed';
 
 export interface Sink {
   readonly name: string;
   /** How many write() calls the runner may keep in flight at once. */
   readonly maxInFlight: number;
+  /** Pre-encoded lines this sink takes; absent: records only. */
+  readonly encoded?: EncodedKind;
+  /**
+   * With 'ndjson-lines'/'ndjson-keyed': kept records the runner may have written and not
+   * settled beyond the oldest write (at least one batch, so the oldest write's lines are
+   * never held back); absent: a fixed number of writes.
+   */
+  readonly linesWindow?: number;
   /**
    * Resolves only when the records are durably written (flushed, 2xx, broker ack)
-   * or returned as rejected. Rejects with a RecflowError when the sink failed for good.
+   * or refused (SinkWriteResult). Rejects when the sink failed for good (a RecflowError;
+   * a SinkFailure may name the records it did not deliver), or reports it as `failure`.
+   * `streaming` (a Kafka source): a partial batch may leave after a linger time.
    */
-  write(records: Rec[]): Promise<SinkWriteResult>;
-  /** Flush and release; resolves when everything written is durable. */
+  write(batch: SinkBatch): Promise<SinkWriteResult>;
+  /** Send what is held back for later writes (a partial batch of lines): at the end of input. */
+  flush?(): void;
+  /** Flush and release; resolves when everything written is durable. A second call returns the first's promise. */
   close(): Promise<SinkWriteResult | void>;
   status?(): string | undefined;
   stats?(): Record<string, unknown>;
@@ -232,47 +283,26 @@ export interface Sink {
 
 /**
  * NDJSON lines encoded elsewhere (by the parallel runner's workers): the kept
- * records of one piece of input, in input order.
+ * records of one piece of input (of one kind with 'ndjson-by-kind'), in input order.
  */
 export interface EncodedLines {
   /** Stable identity of where the records came from (see Rec.origin). */
   origin: string;
   /** UTF-8 NDJSON, one record per line, each line ending in '\n'. */
   bytes: Uint8Array;
-  /** Per line: the offset in `bytes` just past its '\n'. */
-  ends: Uint32Array;
-  /** Per line: the record's position in its origin (Rec.pos). */
-  pos: Float64Array;
+  /** Lines in `bytes`. */
+  count: number;
+  /** The kind of every line, with 'ndjson-by-kind' (the output it goes to). */
+  kind?: string;
+  /** Per line: the offset in `bytes` just past its '\n' ('ndjson-lines', 'ndjson-keyed'). */
+  ends?: Uint32Array;
+  /** Per line: the record's position in its origin (Rec.pos) ('ndjson-lines', 'ndjson-keyed'). */
+  pos?: Float64Array;
+  /** Per line: the Kafka message key ('ndjson-keyed'). */
+  keys?: (string | null)[];
+  /** Per line: its kind for the Kafka `kind` header and {kind} topic, null: none ('ndjson-keyed'). */
+  kinds?: (string | null)[];
 }
 
-/** A range of lines of an EncodedLines, `from` included, `to` excluded. */
-export interface LineRange {
-  from: number;
-  to: number;
-}
-
-/** What became of lines written to a LineSink (lines in no range were delivered). */
-export interface LinesOutcome {
-  /** Refused for good (HTTP 4xx): these go to the dead-letter output, the run goes on. */
-  refused: Array<LineRange & { message: string }>;
-  /** Not delivered because the sink gave up: dead-lettered as delivery_failed, and the run stops with `failure`. */
-  undelivered: LineRange[];
-  failure?: RecflowError;
-}
-
-/** A sink that also takes pre-encoded lines; the parallel runner feeds it from its workers. */
-export interface LineSink extends Sink {
-  /** Resolves once every line is delivered or accounted for in the outcome; never rejects. */
-  writeLines(lines: EncodedLines): Promise<LinesOutcome>;
-  /** Send lines held back for the next write (a partial batch): at the end of input. */
-  flushLines(): void;
-  /**
-   * Kept records the runner may have written and not settled beyond the oldest
-   * write: at least one batch, so the oldest write's lines are never held back.
-   */
-  readonly linesWindow: number;
-}
-
-export function isLineSink(sink: Sink): sink is LineSink {
-  return typeof (sink as Partial<LineSink>).writeLines === 'function' && typeof (sink as Partial<LineSink>).flushLines === 'function';
-}
+/** @deprecated a write's outcome is a SinkWriteResult (kept for code not moved yet). */
+export type LinesOutcome = SinkWriteResult & { undelivered?: LineRange[] };

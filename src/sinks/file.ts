@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecflowError } from '../errors.js';
-import type { Rec, Rejected, Sink, SinkWriteResult } from '../pipeline/types.js';
+import type { EncodedKind, Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
 import { isPlainName } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
-import { endOutput, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
+import { endOutput, formatOf, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
 import type { ComponentContext } from './index.js';
 import { log } from '../log.js';
 
@@ -48,13 +48,16 @@ export interface OutputPlan {
 /** The kind that names a record's `{kind}` file. */
 export const kindOf = (r: Pick<Rec, 'value' | 'kind'>): string => String(r.value.kind ?? r.kind ?? 'unknown');
 
+export function invalidKindMessage(r: Pick<Rec, 'value' | 'kind'>): string {
+  return `kind ${JSON.stringify(kindOf(r).slice(0, 80))} is not a plain name (letters, digits, '.', '_', '-'; no '/', '\\', '..' or leading '.'), so it cannot name a {kind} file`;
+}
+
 export function invalidKind(r: Rec): Rejected {
-  const kind = kindOf(r);
   return {
     source: r.source,
     line: r.line,
     kind: null,
-    errors: [{ field: 'kind', code: 'invalid_kind', message: `kind ${JSON.stringify(kind.slice(0, 80))} is not a plain name (letters, digits, '.', '_', '-'; no '/', '\\', '..' or leading '.'), so it cannot name a {kind} file` }],
+    errors: [{ field: 'kind', code: 'invalid_kind', message: invalidKindMessage(r) }],
     record: r.raw,
   };
 }
@@ -87,6 +90,7 @@ export class NdjsonSink implements Sink {
   private failure: Error | null = null;
   private readonly listeners: ((mark: number) => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly name: string,
@@ -102,14 +106,27 @@ export class NdjsonSink implements Sink {
     this.listeners.push(listener);
   }
 
-  write(input: Rec[]): Promise<SinkWriteResult> {
+  /** NDJSON output takes the workers' lines: of one output, or one write per kind ({kind}). */
+  get encoded(): EncodedKind | undefined {
+    const format = formatOf(this);
+    if (format !== undefined && format !== 'ndjson') return undefined;
+    return this.split ? 'ndjson-by-kind' : 'ndjson';
+  }
+
+  write(batch: SinkBatch): Promise<SinkWriteResult> {
+    if (batch.lines) return this.writeEncoded(batch.lines.kind ?? 'all', batch.lines.bytes, batch.lines.count).then(() => ({}));
+    return this.writeRecords(batch.records);
+  }
+
+  private writeRecords(input: Rec[]): Promise<SinkWriteResult> {
     this.writeCount++;
     if (input.length === 0) return Promise.resolve({});
     if (this.failure) return Promise.reject(this.failure);
     // a {kind} value is a file name: one that is not a plain name is refused, never a path
-    const rejected = this.split ? input.filter((r) => !isPlainName(kindOf(r))).map(invalidKind) : [];
-    const records = rejected.length > 0 ? input.filter((r) => isPlainName(kindOf(r))) : input;
-    const result: SinkWriteResult = rejected.length > 0 ? { rejected } : {};
+    const refused: Refusal[] = [];
+    if (this.split) input.forEach((r, i) => isPlainName(kindOf(r)) || refused.push({ from: i, to: i + 1, code: 'invalid_kind', message: invalidKindMessage(r) }));
+    const records = refused.length > 0 ? input.filter((r) => isPlainName(kindOf(r))) : input;
+    const result: SinkWriteResult = refused.length > 0 ? { refused } : {};
     if (records.length === 0) return Promise.resolve(result);
     // placed synchronously: a rotation (timer or count) cuts between whole write calls' data
     const pending: Promise<void>[] = [];
@@ -126,7 +143,7 @@ export class NdjsonSink implements Sink {
    * NDJSON already encoded (UTF-8, whole lines) of `count` records: the parallel
    * runner's workers encode, this writes. `kind` picks the output when split.
    */
-  writeEncoded(kind: string, bytes: Uint8Array, count: number): Promise<void> {
+  private writeEncoded(kind: string, bytes: Uint8Array, count: number): Promise<void> {
     this.writeCount++;
     if (count === 0) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
@@ -262,7 +279,11 @@ export class NdjsonSink implements Sink {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return (this.closing ??= this.finish());
+  }
+
+  private async finish(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.finishing;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchKey } from '../../src/sinks/http/idempotency.js';
 import { tempDir } from '../support/cli.js';
 import { customers, httpSink, runRecflow, scriptedServer, startServe, type ServeHandle } from '../support/serve.js';
+import { write } from './write.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const serves: ServeHandle[] = [];
@@ -196,12 +197,12 @@ describe('the sequential runner with batches held across writes', () => {
       sink.holdAcrossWrites!();
       const recs = customers(130);
       const first = recs.slice(0, 60);
-      const w1 = sink.write(first);
+      const w1 = write(sink, first);
       await new Promise((r) => setTimeout(r, 50));
       expect(server.requests).toHaveLength(0); // held for the next records
       expect(sink.maxInFlight).toBe(Number.MAX_SAFE_INTEGER);
       const second = recs.slice(60);
-      const w2 = sink.write(second); // fills the batch at 100: it leaves, w1 resolves
+      const w2 = write(sink, second); // fills the batch at 100: it leaves, w1 resolves
       expect(await w1).toEqual({});
       expect(server.requests).toHaveLength(1);
       expect(sink.maxInFlight).toBe(Number.MAX_SAFE_INTEGER); // w2's last 30 are held

@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { EncodedLines, Rec } from '../../src/pipeline/types.js';
+import type { Rec } from '../../src/pipeline/types.js';
 import { Batch, Batcher, type BatchLimits } from '../../src/sinks/http/batcher.js';
 import { encodeBody } from '../../src/sinks/http/encode.js';
-import { LineBatch, LineBatcher } from '../../src/sinks/http/lines.js';
+import { LineBatch, LineBatcher, type PositionedLines } from '../../src/sinks/http/lines.js';
 
 interface Cut {
   seq: number;
@@ -43,7 +43,7 @@ function recsOf(segs: string[][]): Rec[][] {
 async function viaBatcher(segs: Rec[][], lim: BatchLimits): Promise<Cut[]> {
   const batches: Batch[] = [];
   const b = new Batcher(lim, (batch) => batches.push(batch));
-  for (const recs of segs) b.add(recs);
+  for (const recs of segs) b.add(recs, false);
   b.flush();
   return Promise.all(
     batches.map(async (x) => ({
@@ -57,7 +57,7 @@ async function viaBatcher(segs: Rec[][], lim: BatchLimits): Promise<Cut[]> {
   );
 }
 
-function encoded(recs: Rec[]): EncodedLines {
+function encoded(recs: Rec[]): PositionedLines {
   const buf = Buffer.from(recs.map((r) => JSON.stringify(r.value) + '\n').join(''));
   const ends = new Uint32Array(recs.length);
   let at = 0;
@@ -65,7 +65,7 @@ function encoded(recs: Rec[]): EncodedLines {
     at += Buffer.byteLength(JSON.stringify(r.value)) + 1;
     ends[i] = at;
   });
-  return { origin: recs[0]!.origin, bytes: buf, ends, pos: Float64Array.from(recs.map((r) => r.pos)) };
+  return { origin: recs[0]!.origin, bytes: buf, count: recs.length, ends, pos: Float64Array.from(recs.map((r) => r.pos)) };
 }
 
 describe('LineBatcher', () => {
@@ -118,7 +118,7 @@ describe('LineBatcher', () => {
           for (let i = 0; i < seg.length; ) {
             const n = Math.min(cuts[c++ % cuts.length]!, seg.length - i); // 0: an empty write (all filtered)
             const write = seg.slice(i, i + n);
-            b.add(write);
+            b.add(write, false);
             if (n > 0) for (const p of lb.add(encoded(write))) lineBatches.add(p.batch);
             i += n;
           }

@@ -8,9 +8,10 @@ import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SinkFailure } from '../../src/errors.js';
+import { SinkFailure } from '../../src/errors.js';
 import { collect, runCli, spawnCli, tempDir, type CliResult } from '../support/cli.js';
 import { customers, httpSink, scriptedServer, startServe } from '../support/serve.js';
+import { write } from './write.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -249,9 +250,10 @@ describe('the sink watchdog', () => {
     // simulate the lost wake-up: the breaker never lets the try go, and holds no timer
     (sink as unknown as { breaker: { acquire: () => Promise<boolean> } }).breaker.acquire = () => new Promise<boolean>(() => {});
     const recs = customers(5);
-    const err = (await sink.write(recs).catch((e: unknown) => e)) as SinkFailure;
-    expect(err.message).toMatch(/internal error: 1 batches \(5 records\) were waiting with no request, timer or retry pending; this is a bug/);
-    expect(err.undelivered).toHaveLength(5);
+    const res = await write(sink, recs);
+    expect(res.failure).toBeInstanceOf(SinkFailure);
+    expect(res.failure!.message).toMatch(/internal error: 1 batches \(5 records\) were waiting with no request, timer or retry pending; this is a bug/);
+    expect(res.refused).toEqual([{ from: 0, to: 5, code: 'delivery_failed', message: res.failure!.message }]);
     expect(sink.stats!()).toMatchObject({ deadLettered: 5, gaveUp: true });
     await sink.close();
     await server.close();

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SinkFailure } from '../../src/errors.js';
 import { customers, httpSink, scriptedServer } from '../support/serve.js';
+import { rowsOf, write } from './write.js';
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -19,12 +20,14 @@ describe('HTTP sink: permanent refusals', () => {
     const server = await scriptedServer((req) => (req.body.includes('"C2"') ? { status: 400, body: long } : { status: 200 }));
     const { sink } = await httpSink(`${server.url}/in?api_key=k`, { batchRecords: '2' });
     const recs = customers(6);
-    const res = await sink.write(recs);
+    const res = await write(sink, recs);
     await sink.close();
     await server.close();
     expect(server.requests).toHaveLength(3); // no retry of the 400
-    expect(res.rejected).toHaveLength(2);
-    const [first] = res.rejected!;
+    expect(res.refused).toEqual([{ from: 0, to: 2, code: 'http_rejected', message: expect.any(String) }]); // by index in the write
+    const rows = rowsOf(recs, res);
+    expect(rows).toHaveLength(2);
+    const [first] = rows;
     expect(first).toEqual({
       source: 'customers.ndjson',
       line: 1,
@@ -38,17 +41,17 @@ describe('HTTP sink: permanent refusals', () => {
   it('treats a status left out of --retry-on as permanent', async () => {
     const server = await scriptedServer(() => ({ status: 503, body: 'down' }));
     const { sink } = await httpSink(`${server.url}/in`, { retryOn: '429' });
-    const res = await sink.write(customers(3));
+    const res = await write(sink, customers(3));
     await sink.close();
     await server.close();
     expect(server.requests).toHaveLength(1);
-    expect(res.rejected?.[0]?.errors[0]?.message).toBe(`HTTP 503 from ${server.url}/in: down`);
+    expect(res.refused?.[0]?.message).toBe(`HTTP 503 from ${server.url}/in: down`);
   });
 
   it('retries a 4xx named in --retry-on', async () => {
     const server = await scriptedServer((_r, n) => ({ status: n === 1 ? 409 : 200 }));
     const { sink } = await httpSink(`${server.url}/in`, { retryOn: '409,5xx' });
-    expect(await sink.write(customers(3))).toEqual({});
+    expect(await write(sink, customers(3))).toEqual({});
     await sink.close();
     await server.close();
     expect(server.requests).toHaveLength(2);
@@ -57,7 +60,7 @@ describe('HTTP sink: permanent refusals', () => {
   it('does not follow redirects: it stops with the reason', async () => {
     const server = await scriptedServer(() => ({ status: 301, headers: { location: 'https://elsewhere/' } }));
     const { sink } = await httpSink(`${server.url}/in`);
-    const err = await sink.write(customers(2)).catch((e: unknown) => e);
+    const err = (await write(sink, customers(2))).failure;
     await server.close();
     expect(err).toBeInstanceOf(SinkFailure);
     expect((err as Error).message).toMatch(/^could not deliver to http:\/\/127\.0\.0\.1:\d+\/in: HTTP 301 \(redirects are not followed: use the final URL\); gave up after 1 try in 0\.\ds$/);
@@ -73,7 +76,7 @@ describe('HTTP sink: retrying', () => {
     );
     const { sink } = await httpSink(`${server.url}/in`, { retryBaseMs: '1', retryCapMs: '1' });
     const t0 = Date.now();
-    await sink.write(customers(1));
+    await write(sink, customers(1));
     const elapsed = Date.now() - t0;
     await sink.close();
     await server.close();
@@ -86,16 +89,19 @@ describe('HTTP sink: retrying', () => {
     const port = await closedPort();
     const { sink } = await httpSink(`http://127.0.0.1:${port}/ingest`, { retries: '3', batchRecords: '10' });
     const recs = customers(25);
-    const err = await sink.write(recs).catch((e: unknown) => e);
+    const res = await write(sink, recs);
+    const err = res.failure;
     expect(err).toBeInstanceOf(SinkFailure);
     expect((err as Error).message).toMatch(
       new RegExp(`^could not deliver to http://127\\.0\\.0\\.1:${port}/ingest: connection refused \\(ECONNREFUSED\\); gave up after 4 tries in \\d+\\.\\ds$`),
     );
-    expect((err as SinkFailure).undelivered).toHaveLength(25);
-    expect(new Set((err as SinkFailure).undelivered)).toEqual(new Set(recs));
+    const rows = rowsOf(recs, res);
+    expect(rows.map((r) => r.line).sort((a, b) => a! - b!)).toEqual(recs.map((r) => r.line));
+    expect(new Set(rows.map((r) => r.errors[0]!.code))).toEqual(new Set(['delivery_failed']));
     // Once failed, a later write fails at once with the same message.
-    const later = await sink.write(customers(2, 'file:/b:1:1')).catch((e: unknown) => e);
-    expect((later as Error).message).toBe((err as Error).message);
+    const later = await write(sink, customers(2, 'file:/b:1:1'));
+    expect(later.failure?.message).toBe(err!.message);
+    expect(later.refused).toEqual([{ from: 0, to: 2, code: 'delivery_failed', message: err!.message }]);
     expect(sink.stats!()).toMatchObject({ gaveUp: true, delivered: 0, errorCounts: { ECONNREFUSED: expect.any(Number) } });
     await sink.close();
   });
@@ -104,9 +110,9 @@ describe('HTTP sink: retrying', () => {
     const server = await scriptedServer(() => ({ status: 503 }));
     const { sink } = await httpSink(`${server.url}/in`, { retries: '1000', retryMaxTime: '300ms', retryBaseMs: '20', retryCapMs: '40', breakerThreshold: '1000' });
     const t0 = Date.now();
-    const err = await sink.write(customers(1)).catch((e: unknown) => e);
+    const err = (await write(sink, customers(1))).failure;
     await server.close();
-    expect((err as Error).message).toMatch(/: HTTP 503; gave up after \d+ tries in 0\.\ds$/);
+    expect(err!.message).toMatch(/: HTTP 503; gave up after \d+ tries in 0\.\ds$/);
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
@@ -114,7 +120,7 @@ describe('HTTP sink: retrying', () => {
     const server = await scriptedServer((_r, n) => ({ status: 200, delayMs: n === 1 ? 2000 : 0 }));
     const { sink } = await httpSink(`${server.url}/in`, { timeoutMs: '200' });
     const t0 = Date.now();
-    await sink.write(customers(1));
+    await write(sink, customers(1));
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(sink.stats!()).toMatchObject({ retries: 1, errorCounts: { timeout: 1 } });
     await sink.close();
@@ -125,14 +131,14 @@ describe('HTTP sink: retrying', () => {
     let up = false;
     const server = await scriptedServer(() => ({ status: up ? 200 : 503 }));
     const { sink, logs } = await httpSink(`${server.url}/in`, { breakerThreshold: '3', breakerPauseMs: '300', retries: '50', retryBaseMs: '1', retryCapMs: '5', batchRecords: '1', concurrency: '3' });
-    const write = sink.write(customers(3));
+    const writing = write(sink, customers(3));
     await new Promise((r) => setTimeout(r, 100));
     expect(sink.status!()).toMatch(/^http: \d in flight, breaker open 0\.\ds$/);
     const atOpen = server.requests.length;
     await new Promise((r) => setTimeout(r, 100));
     expect(server.requests.length).toBe(atOpen); // nothing sent while open
     up = true;
-    await write;
+    await writing;
     expect(logs.some((l) => /3 failed tries in a row to http:\/\/127\.0\.0\.1:\d+\/in \(last: HTTP 503\); circuit breaker open, next try in 0\.3s/.test(l))).toBe(true);
     expect(sink.stats!()).toMatchObject({ breakerOpens: 1, delivered: 3 });
     expect(sink.status!()).toBe('http: 0 in flight');

@@ -6,7 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/serve/server.js';
 import { tempDir } from '../support/cli.js';
-import { customers, httpSink, ids, pump, scriptedServer } from '../support/serve.js';
+import { customers, httpSink, ids, scriptedServer } from '../support/serve.js';
+import { pump, write } from './write.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let servers: RunningServer[] = [];
@@ -101,7 +102,7 @@ describe('HTTP sink delivery', () => {
   it('keeps the key of a batch on every retry', async () => {
     const server = await scriptedServer((_req, n) => (n <= 3 ? { status: n === 2 ? 429 : 503 } : n === 4 ? 'drop' : { status: 204 }));
     const { sink } = await httpSink(`${server.url}/x`);
-    await sink.write(customers(5));
+    await write(sink, customers(5));
     await sink.close();
     await server.close();
     expect(server.requests).toHaveLength(5);
@@ -112,8 +113,8 @@ describe('HTTP sink delivery', () => {
   it('never puts two files in one batch, and cuts by bytes', async () => {
     const server = await scriptedServer(() => ({ status: 200 }));
     const { sink } = await httpSink(`${server.url}/x`, { batchRecords: '1000', batchBytes: '1k' });
-    await sink.write([...customers(3, 'file:/a:1:1'), ...customers(3, 'file:/b:1:1')]);
-    await sink.write(customers(40, 'file:/c:1:1'));
+    await write(sink, [...customers(3, 'file:/a:1:1'), ...customers(3, 'file:/b:1:1')]);
+    await write(sink, customers(40, 'file:/c:1:1'));
     await sink.close();
     await server.close();
     const bodies = server.requests.map((r) => r.body.toString('utf8'));
@@ -129,7 +130,7 @@ describe('HTTP sink delivery', () => {
     const echo = await scriptedServer(() => ({ status: 200 }));
     for (const url of [`${server.url}/in`, `${echo.url}/in`]) {
       const { sink, logs } = await httpSink(url, { body: 'json', gzip: true, header: ['X-Tenant: acme'] }, { RECFLOW_HTTP_TOKEN: 's3cret' });
-      await sink.write(customers(20));
+      await write(sink, customers(20));
       await sink.close();
       expect(JSON.stringify([logs, sink.status!(), sink.stats!()])).not.toContain('s3cret');
     }
@@ -146,15 +147,15 @@ describe('HTTP sink delivery', () => {
     const server = await scriptedServer(() => ({ status: 200 }));
     const { sink } = await httpSink(`${server.url}/x`, { batchRecords: '10', lingerMs: '150' });
     const t0 = Date.now();
-    const first = sink.write(customers(4, 'kafka:orders/0', 100));
-    const second = sink.write(customers(3, 'kafka:orders/0', 104));
+    const first = write(sink, customers(4, 'kafka:orders/0', 100));
+    const second = write(sink, customers(3, 'kafka:orders/0', 104));
     await Promise.all([first, second]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
     expect(server.requests).toHaveLength(1); // both writes in one batch
-    await sink.write(customers(10, 'kafka:orders/1', 0)); // full: no linger
+    await write(sink, customers(10, 'kafka:orders/1', 0)); // full: no linger
     expect(server.requests).toHaveLength(2);
     const t1 = Date.now();
-    await sink.write(customers(3, 'file:/a:1:1'));
+    await write(sink, customers(3, 'file:/a:1:1'));
     expect(Date.now() - t1).toBeLessThan(140);
     await sink.close();
     await server.close();
@@ -166,7 +167,7 @@ describe('HTTP sink back pressure', () => {
     const server = await receiver({ latencyMs: 200 });
     const { sink } = await httpSink(`${server.url}/slow`, { batchRecords: '100', concurrency: '2' });
     const t0 = Date.now();
-    const first = await sink.write(customers(100));
+    const first = await write(sink, customers(100));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
     expect(first).toEqual({});
     expect(server.stats.records).toBe(100);
@@ -180,9 +181,9 @@ describe('HTTP sink back pressure', () => {
     const server = await scriptedServer(() => ({ status: 200 }));
     const { sink } = await httpSink(`${server.url}/x`, { batchRecords: '100', concurrency: '4' });
     expect(sink.maxInFlight).toBe(5); // before any write
-    await sink.write(customers(20));
+    await write(sink, customers(20));
     expect(sink.maxInFlight).toBe(25); // 500 records in writes of 20
-    await sink.write(customers(980, 'file:/b:1:1'));
+    await write(sink, customers(980, 'file:/b:1:1'));
     expect(sink.maxInFlight).toBe(2); // writes of 500 on average: at least 2
     await sink.close();
     await server.close();

@@ -2,7 +2,7 @@
 // each one records what happened to it, so a test can say what the runner did and when.
 import type { SinkFailure } from '../../src/errors.js';
 import type { DeadLetter } from '../../src/pipeline/dlq.js';
-import type { Rec, Rejected, Sink, SinkWriteResult, Source, SourceBatch, Stage, StageResult } from '../../src/pipeline/types.js';
+import type { Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult, Source, SourceBatch, Stage, StageResult } from '../../src/pipeline/types.js';
 
 /** `source:line`: how a record and its dead-letter row are told apart. */
 export const keyOf = (r: { source: string; line: number | null }): string => `${r.source}:${r.line}`;
@@ -13,6 +13,13 @@ export function rec(line: number, source = 'in.ndjson'): Rec {
 
 export function rejectOf(r: Rec, code: Rejected['errors'][number]['code']): Rejected {
   return { source: r.source, line: r.line, kind: r.kind ?? null, errors: [{ field: null, code, message: code }], record: r.raw };
+}
+
+/** A refused record's row as the index a sink reports it by. */
+function refusalOf(records: Rec[], row: Rejected): Refusal {
+  const i = records.findIndex((r) => keyOf(r) === keyOf(row));
+  const { code, message } = row.errors[0]!;
+  return { from: i, to: i + 1, code: code as Refusal['code'], message };
 }
 
 export function parseError(line: number, source = 'in.ndjson'): Rejected {
@@ -133,6 +140,8 @@ export interface FakeSink extends Sink {
   /** Records whose write resolved (minus those it rejected). */
   delivered: Set<string>;
   writes: Rec[][];
+  /** Per write: whether the runner marked it streaming. */
+  streaming: boolean[];
   closes: number;
   aborted: NodeJS.Signals | undefined;
   events: string[];
@@ -143,8 +152,11 @@ export interface SinkOptions {
   maxInFlight?: number;
   /** Milliseconds (timers) before write n (0-based) resolves; default: resolves at once. */
   delay?: (n: number) => number;
-  /** What write n does instead of succeeding: throw this error, or reject these records. */
-  outcome?: (n: number, records: Rec[]) => Error | Rejected[] | undefined;
+  /**
+   * What write n does instead of succeeding: throw this error, refuse these records (reported
+   * by index, with the row's code and message), or answer this result (e.g. a `failure`).
+   */
+  outcome?: (n: number, records: Rec[]) => Error | Rejected[] | SinkWriteResult | undefined;
   /** Called as write n starts (e.g. to stop the runner mid-run). */
   onWrite?: (n: number, sink: FakeSink) => void;
   durableAt?: 'write' | 'close';
@@ -164,6 +176,7 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
     maxInFlight: o.maxInFlight ?? 1,
     delivered: new Set(),
     writes: [],
+    streaming: [],
     closes: 0,
     aborted: undefined,
     events,
@@ -172,9 +185,11 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
     get writeCount() {
       return sink.writes.length;
     },
-    write(records: Rec[]): Promise<SinkWriteResult> {
+    write(batch: SinkBatch): Promise<SinkWriteResult> {
+      const records = batch.records ?? [];
       const n = sink.writes.length;
       sink.writes.push(records);
+      sink.streaming.push(batch.streaming);
       events.push(`write ${n}`);
       o.onWrite?.(n, sink);
       const ms = o.delay?.(n);
@@ -194,10 +209,12 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
             if (undelivered) for (const r of records) if (!undelivered.includes(r)) sink.delivered.add(keyOf(r));
             return reject(out);
           }
-          const refused = new Set((out ?? []).map(keyOf));
-          for (const r of records) if (!refused.has(keyOf(r))) sink.delivered.add(keyOf(r));
+          const result: SinkWriteResult = Array.isArray(out) ? { refused: out.map((row) => refusalOf(records, row)) } : (out ?? {});
+          const gone = new Set<number>();
+          for (const r of result.refused ?? []) for (let i = r.from; i < r.to; i++) gone.add(i);
+          records.forEach((r, i) => gone.has(i) || sink.delivered.add(keyOf(r)));
           events.push(`written ${n}`);
-          resolve(out ? { rejected: out } : {});
+          resolve(result);
         };
         const start = (): void => {
           if (ms === undefined) queueMicrotask(finish);

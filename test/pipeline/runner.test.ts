@@ -185,6 +185,21 @@ describe('a sink write that fails for good', () => {
     expect(r.sink.closes).toBe(1);
   });
 
+  it('answered as a result (the sink gave up, by index): the refused are dead-lettered as delivery_failed, the rest counted out', async () => {
+    const failure = new SinkFailure('broker gone');
+    const r = await run({
+      specs: batches(6, 4),
+      sink: { outcome: (n) => (n === 1 ? { refused: [{ from: 2, to: 4, code: 'delivery_failed', message: failure.message }], failure } : undefined) },
+    });
+    expect(r.outcome.failure).toBe(failure);
+    const failed = r.dlq.rows.filter((row) => row.errors[0]!.code === 'delivery_failed');
+    expect(failed.map((row) => row.line)).toEqual([7, 8]);
+    expect(r.stats.failed).toBe(2);
+    expect(r.stats.recordsOut).toBe(6); // the first write's 4 and 5, 6 of the second
+    expect(r.src.acks.map((a) => a.batch)).toEqual([0]);
+    expectAccounted(r);
+  });
+
   it('with writes in flight after the failed one: they count as written but are not acked', async () => {
     const r = await run({
       specs: batches(6, 3),
@@ -193,6 +208,20 @@ describe('a sink write that fails for good', () => {
     expect(r.outcome.failure?.message).toBe('gone');
     expect(r.src.acks.map((a) => a.batch)).toEqual([0]);
     expectAccounted(r);
+  });
+});
+
+describe('SinkBatch.streaming', () => {
+  it.each([
+    ['a source that says it streams (Kafka)', { streaming: true }, 'in.ndjson', true],
+    ['a source that does not say', {}, 'in.ndjson', false],
+    ['a kafka:// source that does not say yet', {}, 'kafka://localhost:9092/orders', true],
+  ])('%s: every write says so, what the stages held too', async (_, said, name, streaming) => {
+    const b = build({ specs: batches(3, 2), stages: (d) => [holdingStage(d)] });
+    Object.assign(b.src, said, { name });
+    await drive(b.runner.run());
+    expect(b.sink.streaming.length).toBeGreaterThan(0);
+    expect(new Set(b.sink.streaming)).toEqual(new Set([streaming]));
   });
 });
 

@@ -19,7 +19,6 @@ import { contractStage } from '../../stages/contract.js';
 import { parallelPrefix } from './piece-stages.js';
 import { declaredOn } from '../../contract/declared.js';
 import { FileSource } from '../../sources/file.js';
-import { formatOf } from '../../sinks/format/index.js';
 import { Runner, type RunOutcome, type RunPlan } from '../runner.js';
 import { textOutOf, type TextOut } from './output.js';
 import { EngineSource } from './engine-source.js';
@@ -103,9 +102,8 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
     return { messages: first, workers, head };
   }
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
-  // the workers write the output text themselves when the sink takes NDJSON text (file, stdout, HTTP)
-  const format = plan.sink ? formatOf(plan.sink) : undefined;
-  const out: TextOut | null = plan.sink && (format === undefined || format === 'ndjson') ? textOutOf(plan.sink) : null;
+  // the workers write the output text themselves when the sink declares it takes it (Sink.encoded)
+  const out: TextOut | null = plan.sink ? textOutOf(plan.sink) : null;
   const records = head < plan.stages.length || (plan.sink !== null && out === null);
   // Records handed to the main thread are parsed there again, which costs about what the
   // whole run costs on one thread (bench/RESULTS.md): worth it only when stages in the

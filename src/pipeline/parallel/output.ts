@@ -1,9 +1,11 @@
-// Where the parallel runner's ready-made NDJSON goes: the file/stdout sink
-// (bytes per output) or a LineSink such as HTTP (lines with their positions,
-// which the sink cuts into batches). Other sinks take the sequential runner.
-import { NdjsonSink } from '../../sinks/file.js';
+// Where the parallel runner's ready-made NDJSON goes, chosen from what the sink
+// declares it takes (Sink.encoded): the bytes of one output or one write per kind
+// (file, stdout), or lines with their ends and positions, and keys if asked (HTTP,
+// Kafka), which the sink cuts into batches. Other sinks take records.
+import { RecflowError } from '../../errors.js';
 import type { RunPlan } from '../runner.js';
-import { isLineSink, type LineRange, type LinesOutcome, type Rejected, type Sink } from '../types.js';
+import { refusedRows } from '../dlq.js';
+import type { EncodedLines, Rejected, Sink, SinkWriteResult } from '../types.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
 export interface TextOut {
@@ -11,13 +13,15 @@ export interface TextOut {
   readonly split: boolean;
   /** The sink needs each line's end and position (PieceTask.lines). */
   readonly lines: boolean;
+  /** The sink needs each line's key and kind too (PieceTask.keys). */
+  readonly keys?: boolean;
   /**
    * Kept records that may be written and not settled beyond the oldest write
-   * (a LineSink holds a partial batch across writes); null: a fixed number of writes.
+   * (the sink holds a partial batch across writes); null: a fixed number of writes.
    */
   readonly window: number | null;
-  /** Write a piece's output. Rejects when a file sink fails; a LineSink reports per line range. */
-  write(res: PieceResult, origin: string): Promise<LinesOutcome>;
+  /** Write a piece's output. Rejects when a file sink fails; refusals are by line index. */
+  write(res: PieceResult, origin: string): Promise<SinkWriteResult>;
   /** Send what the sink holds back for later writes (end of input). */
   flush(): void;
   /**
@@ -27,65 +31,78 @@ export interface TextOut {
   readonly passes?: boolean;
 }
 
-const ALL_DONE: LinesOutcome = Object.freeze({ refused: [], undelivered: [] }) as unknown as LinesOutcome;
+const ALL_DONE: SinkWriteResult = Object.freeze({});
 
+/** Per line keys and kinds, once the workers give them (PieceTask.keys). */
+type KeyedResult = PieceResult & { keys?: (string | null)[] | null; kinds?: (string | null)[] | null };
+
+/** The text path for a sink, from its declaration; null: it takes records only. */
 export function textOutOf(sink: Sink): TextOut | null {
-  if (sink instanceof NdjsonSink) {
-    return {
-      split: sink.split,
-      lines: false,
-      window: null,
-      async write(res) {
-        if (res.keptTotal === 0) return ALL_DONE;
-        if (!sink.split) {
-          if (res.out) await sink.writeEncoded('all', res.out, res.keptTotal);
-        } else {
-          // outputs are opened in the order kinds are first met, as the sink does
-          await Promise.all(res.outByKind.map(([kind, bytes, count]) => sink.writeEncoded(kind, bytes, count)));
-        }
-        return ALL_DONE;
-      },
-      flush() {},
-    };
+  switch (sink.encoded) {
+    case 'ndjson':
+    case 'ndjson-by-kind':
+      return bytesOut(sink, sink.encoded === 'ndjson-by-kind');
+    case 'ndjson-lines':
+    case 'ndjson-keyed':
+      return linesOut(sink, sink.encoded === 'ndjson-keyed');
+    default:
+      return null;
   }
-  if (isLineSink(sink)) {
-    return {
-      split: false,
-      lines: true,
-      window: sink.linesWindow,
-      write(res, origin) {
-        if (res.keptTotal === 0 || !res.out || !res.ends || !res.pos) return Promise.resolve(ALL_DONE);
-        return sink.writeLines({ origin, bytes: res.out, ends: res.ends, pos: res.pos });
-      },
-      flush() {
-        sink.flushLines();
-      },
-    };
-  }
-  return null;
+}
+
+/** The piece's bytes (the parallel runner reads files: never streaming). */
+function bytesOut(sink: Sink, split: boolean): TextOut {
+  return {
+    split,
+    lines: false,
+    window: null,
+    async write(res, origin) {
+      if (res.keptTotal === 0) return ALL_DONE;
+      if (!split) return res.out ? sink.write({ lines: { origin, bytes: res.out, count: res.keptTotal }, streaming: false }) : ALL_DONE;
+      // outputs are opened in the order kinds are first met, as the sink does
+      const all = await Promise.all(res.outByKind.map(([kind, bytes, count]) => sink.write({ lines: { origin, bytes, count, kind }, streaming: false })));
+      // (a file sink refuses no line: it fails whole, by rejecting)
+      const failure = all.find((r) => r.failure)?.failure;
+      return failure ? { refused: [{ from: 0, to: res.keptTotal, code: 'delivery_failed', message: failure.message }], failure } : ALL_DONE;
+    },
+    flush() {},
+  };
+}
+
+/** The piece's lines with their ends and positions (and keys): the sink cuts batches across writes. */
+function linesOut(sink: Sink, keys: boolean): TextOut {
+  return {
+    split: false,
+    lines: true,
+    keys,
+    window: sink.linesWindow ?? null,
+    write(res: KeyedResult, origin) {
+      if (res.keptTotal === 0 || !res.out || !res.ends || !res.pos) return Promise.resolve(ALL_DONE);
+      const lines: EncodedLines = { origin, bytes: res.out, count: res.keptTotal, ends: res.ends, pos: res.pos };
+      if (keys && res.keys) lines.keys = res.keys;
+      if (keys && res.kinds) lines.kinds = res.kinds;
+      return sink.write({ lines, streaming: false });
+    },
+    flush() {
+      sink.flush?.();
+    },
+  };
 }
 
 /**
- * Lines the sink refused (http_rejected) or did not deliver (delivery_failed) go to
- * the dead-letter output as read: the piece is read again for those records.
+ * Lines the sink refused (http_rejected, kafka_rejected) or did not deliver (delivery_failed)
+ * go to the dead-letter output as read: the piece is read again for those records.
  */
-export async function deadLetterLines(task: PieceTask, outcome: LinesOutcome, plan: Pick<RunPlan, 'stats' | 'dlq'>): Promise<void> {
+export async function deadLetterLines(task: PieceTask, outcome: SinkWriteResult, plan: Pick<RunPlan, 'stats' | 'dlq'>): Promise<void> {
   const { stats, dlq } = plan;
   const kept = await new PieceWork({ ...task, write: false }).keptRecords();
+  const refusals = outcome.refused ?? [];
   const gone = new Uint8Array(kept.length);
-  const rows = (ranges: LineRange[], code: 'http_rejected' | 'delivery_failed', message: (r: number) => string): Rejected[] => {
-    const out: Rejected[] = [];
-    ranges.forEach((range, r) => {
-      for (let i = range.from; i < range.to; i++) {
-        gone[i] = 1;
-        const k = kept[i]!;
-        out.push({ source: task.source, line: k.line, kind: k.kind, errors: [{ field: null, code, message: message(r) }], record: k.raw });
-      }
-    });
-    return out;
-  };
-  const refused = rows(outcome.refused, 'http_rejected', (r) => outcome.refused[r]!.message);
-  const failed = rows(outcome.undelivered, 'delivery_failed', () => outcome.failure?.message ?? 'not delivered');
+  for (const r of refusals) gone.fill(1, r.from, r.to);
+  const rows = refusedRows(kept.map((k) => ({ source: task.source, line: k.line, kind: k.kind, raw: k.raw })), refusals);
+  const failed: Rejected[] = [];
+  const refused: Rejected[] = [];
+  for (const row of rows) (row.errors[0]!.code === 'delivery_failed' ? failed : refused).push(row);
   const byKind = new Map<string, number>();
   let delivered = 0;
   for (let i = 0; i < kept.length; i++) {
@@ -109,4 +126,22 @@ export function countOut(stats: RunPlan['stats'], kept: [string, number][], tota
   stats.recordsOut += total;
   const m = stats.outByKind;
   for (const [k, n] of kept) m[k] = (m[k] ?? 0) + n;
+}
+
+/** A write that rejected: none of its lines were delivered. */
+export function failedWrite(err: unknown, kept: number): SinkWriteResult {
+  const failure = sinkFailure(err);
+  return { refused: kept > 0 ? [{ from: 0, to: kept, code: 'delivery_failed', message: failure.message }] : [], failure };
+}
+
+export function sinkFailure(err: unknown): RecflowError {
+  return err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
+}
+
+/** The output buffers of a piece, to hand back to the workers once written. */
+export function outputsOf(r: PieceResult): Uint8Array[] {
+  const list: Uint8Array[] = [];
+  if (r.out) list.push(r.out);
+  for (const [, b] of r.outByKind) list.push(b);
+  return list;
 }

@@ -11,9 +11,9 @@ import { parseLossless } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { LinesOutcome, Rejected, Source, Stage, StageSpec } from '../types.js';
+import type { Rejected, SinkWriteResult, Source, Stage, StageSpec } from '../types.js';
 import { usePieceStages } from './piece-stages.js';
-import { countOut, deadLetterLines, type TextOut } from './output.js';
+import { countOut, deadLetterLines, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { PieceResult, PieceTask } from './piece.js';
 import { PiecePool } from './pool.js';
@@ -55,7 +55,7 @@ interface InFlight {
 
 interface Write {
   /** The sink's outcome, or the error it failed with (file sinks). */
-  done: Promise<{ ok: LinesOutcome } | { err: unknown }>;
+  done: Promise<{ ok: SinkWriteResult } | { err: unknown }>;
   task: PieceTask;
   kept: number;
   keptByKind: [string, number][];
@@ -234,6 +234,7 @@ export class ParallelRunner {
       write: this.opts.out !== null,
       split: this.opts.out?.split ?? false,
       lines: this.opts.out?.lines ?? false,
+      ...(this.opts.out?.keys ? { keys: true } : {}),
       records: this.opts.out?.passes === true,
       maxRecordBytes: source.maxRecordBytes,
       delimiter: source.delimiter,
@@ -296,7 +297,7 @@ export class ParallelRunner {
       if (window === null) {
         while (this.writes.length > this.maxWrites) await this.settleWrite();
       } else {
-        // a LineSink may hold the newest lines back for its next batch, never the oldest
+        // the sink may hold the newest lines back for its next batch, never the oldest
         // write's once `window` (at least one batch) records follow them
         while (this.writes.length > 0 && this.pendingKept - this.writes[0]!.kept >= window) await this.settleWrite();
       }
@@ -369,14 +370,13 @@ export class ParallelRunner {
     this.pendingKept -= w.kept;
     const res = await w.done;
     // a file sink that failed took none of the piece's lines
-    const outcome: LinesOutcome =
-      'err' in res ? { refused: [], undelivered: [{ from: 0, to: w.kept }], failure: sinkFailure(res.err) } : res.ok;
+    const outcome: SinkWriteResult = 'err' in res ? failedWrite(res.err, w.kept) : res.ok;
     if (this.opts.out?.passes) {
       // records mode: taken by the Runner, which counts and writes them
-    } else if (outcome.refused.length === 0 && outcome.undelivered.length === 0) countOut(this.plan.stats, w.keptByKind, w.kept);
+    } else if (!outcome.refused?.length) countOut(this.plan.stats, w.keptByKind, w.kept);
     else await deadLetterLines(w.task, outcome, this.plan);
     this.release(w.input, w.outputs);
-    if (outcome.failure || outcome.undelivered.length > 0) this.failed(outcome.failure ?? new RecflowError('sink', 'sink failed'));
+    if (outcome.failure) this.failed(outcome.failure);
   }
 
   /** The sink gave up: stop reading; what is in flight is settled (and dead-lettered) as it comes. */
@@ -386,29 +386,13 @@ export class ParallelRunner {
   }
 
   private async closeSink(): Promise<void> {
-    try {
-      const res = await this.plan.sink!.close();
-      if (res && res.rejected && res.rejected.length > 0) {
-        this.plan.stats.countRejected(res.rejected);
-        this.plan.dlq.write(res.rejected);
-      }
-    } catch (err) {
-      this.failed(sinkFailure(err));
-    }
+    const res = await this.plan.sink!.close().catch((err: unknown) => void this.failed(sinkFailure(err)));
+    const rows = res?.rejected ?? [];
+    if (rows.length > 0) this.plan.stats.countRejected(rows);
+    if (rows.length > 0) this.plan.dlq.write(rows);
   }
-}
-
-function sinkFailure(err: unknown): RecflowError {
-  return err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
 }
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
-}
-
-function outputsOf(r: PieceResult): Uint8Array[] {
-  const list: Uint8Array[] = [];
-  if (r.out) list.push(r.out);
-  for (const [, b] of r.outByKind) list.push(b);
-  return list;
 }

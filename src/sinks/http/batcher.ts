@@ -1,6 +1,7 @@
-// Cuts records into batches by count and bytes, one origin per batch. Only Kafka
-// origins linger (a partial batch leaves after lingerMs): file batches must not
-// depend on timing, so that a rerun cuts the same batches and sends the same keys.
+// Cuts records into batches by count and bytes, one origin per batch. Only the
+// writes of a streaming source (Kafka) linger (a partial batch leaves after lingerMs):
+// file batches must not depend on timing, so that a rerun cuts the same batches and
+// sends the same keys.
 // Once holdAcrossWrites() is on (the runner promises release() before it waits for
 // a write), a file batch is cut by count, bytes and origin only, not where a write
 // ended: the same cuts as LineBatcher, so both runners send the same keys.
@@ -51,6 +52,8 @@ export class PendingBatch {
 
 export class Batch extends PendingBatch {
   readonly recs: Rec[] = [];
+  /** Of a streaming source: a partial batch leaves after lingerMs. */
+  streaming = false;
   lines: string[] = [];
   timer: NodeJS.Timeout | undefined;
 
@@ -75,8 +78,6 @@ interface HeldWrite {
   unsettled: number;
 }
 
-export const lingers = (origin: string): boolean => origin.startsWith('kafka:');
-
 export class Batcher {
   private readonly open = new Map<string, Batch>();
   private seq = 0;
@@ -91,14 +92,18 @@ export class Batcher {
     private readonly emit: (batch: Batch) => void,
   ) {}
 
-  /** Adds one write's records; returns each batch that took some of them, with those records. */
-  add(records: readonly Rec[]): Array<{ batch: Batch; recs: Rec[] }> {
-    const parts = new Map<Batch, Rec[]>();
-    for (const rec of records) {
+  /**
+   * Adds one write's records; returns each batch that took some of them, with the
+   * index in `records` of each record it took.
+   */
+  add(records: readonly Rec[], streaming: boolean): Array<{ batch: Batch; idx: number[] }> {
+    const parts = new Map<Batch, number[]>();
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
       const line = recJson(rec); // pass-through numbers as read
       const size = lineBytes(line);
       // as LineBatcher: a held file batch ends where another file's records begin
-      if (this.held && this.held.origin !== rec.origin && !lingers(rec.origin)) this.close(this.held);
+      if (this.held && this.held.origin !== rec.origin && !streaming) this.close(this.held);
       let batch = this.open.get(rec.origin);
       if (batch && (batch.recs.length >= this.limits.records || batch.bytes + size > this.limits.bytes)) {
         this.close(batch);
@@ -106,24 +111,25 @@ export class Batcher {
       }
       if (!batch) {
         batch = new Batch(++this.seq, rec.origin, this.limits.overheadBytes);
+        batch.streaming = streaming;
         this.open.set(rec.origin, batch);
-        if (this.holding && !lingers(rec.origin)) this.held = batch;
+        if (this.holding && !streaming) this.held = batch;
       }
       batch.recs.push(rec);
       batch.lines.push(line);
       batch.bytes += size;
       let mine = parts.get(batch);
       if (!mine) parts.set(batch, (mine = []));
-      mine.push(rec);
+      mine.push(i);
     }
     for (const batch of parts.keys()) {
       if (this.open.get(batch.origin) !== batch) continue;
       if (batch.recs.length >= this.limits.records) this.close(batch); // full: leaves at once
-      else if (lingers(batch.origin)) batch.timer ??= setTimeout(() => this.close(batch), this.limits.lingerMs);
+      else if (batch.streaming) batch.timer ??= setTimeout(() => this.close(batch), this.limits.lingerMs);
       else if (!this.holding) this.close(batch);
     }
     if (this.holding && parts.size > 0) this.track(records, [...parts.keys()]);
-    return [...parts].map(([batch, recs]) => ({ batch, recs }));
+    return [...parts].map(([batch, idx]) => ({ batch, idx }));
   }
 
   /** From now on file batches stay open across writes until full, released or flushed. */
@@ -138,14 +144,14 @@ export class Batcher {
   get oldestHeld(): boolean {
     const w = this.writes;
     while (w.length > 0 && w[0]!.unsettled === 0) w.shift();
-    return w.length > 0 && w[0]!.batches.some((b) => this.open.get(b.origin) === b && !lingers(b.origin));
+    return w.length > 0 && w[0]!.batches.some((b) => this.open.get(b.origin) === b && !b.streaming);
   }
 
   /** The caller is about to wait for the write of `records`: send the held batches it is in now. */
   release(records: readonly Rec[]): void {
     const held = this.writes.find((x) => x.recs === records);
     if (!held) return;
-    for (const b of held.batches) if (!lingers(b.origin)) this.close(b);
+    for (const b of held.batches) if (!b.streaming) this.close(b);
   }
 
   private track(recs: readonly Rec[], batches: Batch[]): void {

@@ -5,7 +5,7 @@
 // ends every wait and retry at once; a watchdog fails the run if batches are pending
 // with nothing (no request, encoding or timer) left that could settle them.
 import { SinkFailure } from '../../errors.js';
-import type { EncodedLines, LineSink, LinesOutcome, Rec, Sink, SinkWriteResult } from '../../pipeline/types.js';
+import type { EncodedLines, Rec, Sink, SinkBatch, SinkWriteResult } from '../../pipeline/types.js';
 import type { ComponentContext } from '../index.js';
 import { GaveUp, withRetries } from '../util/backoff.js';
 import { CircuitBreaker } from '../util/breaker.js';
@@ -18,38 +18,25 @@ import { CONTENT_TYPE, JSON_WRAPPER_BYTES } from './encode.js';
 import { batchKey } from './idempotency.js';
 import { lineJob, recordJob, type Job } from './jobs.js';
 import { LineBatcher } from './lines.js';
-import { countOf, DeliveryInterrupted, merged, rangesOf, refusedRecord } from './outcome.js';
+import { coded, countOf, DeliveryInterrupted, merged, writeRanges } from './outcome.js';
 import { parseHttpSinkOptions, type HttpSinkOptions } from './options.js';
+import { bump, noCounts, type HttpSinkStats } from './stats.js';
 
 export type { HttpSinkOptions } from './options.js';
+export type { HttpSinkStats } from './stats.js';
 export { addHttpSinkOptions, parseHttpSinkOptions } from './options.js';
-
-// A type, not an interface, so that it fits Sink.stats()'s Record<string, unknown>.
-export type HttpSinkStats = {
-  batches: number;
-  requests: number;
-  retries: number;
-  delivered: number;
-  deadLettered: number;
-  statusCounts: Record<string, number>;
-  errorCounts: Record<string, number>;
-  breakerOpens: number;
-  bytesSent: number;
-  /** Batches sent again in halves after a 413. */
-  splits: number;
-  gaveUp: boolean;
-};
 
 /** After abort(), requests in flight get this long to be answered, then they are cut. */
 const ABORT_GRACE_MS = 1000;
-
 
 export async function createHttpSink(address: string, ctx: ComponentContext): Promise<Sink> {
   return new HttpSink(parseHttpSinkOptions(address, ctx.opts, ctx.env), ctx);
 }
 
-export class HttpSink implements LineSink {
+export class HttpSink implements Sink {
   readonly name: string;
+  /** Lines from the workers, with their ends and positions: batches are cut across writes. */
+  readonly encoded = 'ndjson-lines';
   private readonly client: HttpClient;
   private readonly breaker: CircuitBreaker;
   /** One slot per batch being encoded, sent or waiting to retry: bounds bytes in flight. */
@@ -82,18 +69,8 @@ export class HttpSink implements LineSink {
   /** The signal, when the failure came from an interruption. */
   private failureSignal: NodeJS.Signals | undefined;
   private readonly writes = { count: 0, records: 0 };
-  private readonly counts: Omit<HttpSinkStats, 'breakerOpens'> = {
-    batches: 0,
-    requests: 0,
-    retries: 0,
-    delivered: 0,
-    deadLettered: 0,
-    statusCounts: {},
-    errorCounts: {},
-    bytesSent: 0,
-    splits: 0,
-    gaveUp: false,
-  };
+  private closing: Promise<void> | undefined;
+  private readonly counts = noCounts();
 
   constructor(
     private readonly opts: HttpSinkOptions,
@@ -163,62 +140,61 @@ export class HttpSink implements LineSink {
     return Math.min(64, Math.max(2, Math.ceil(((concurrency + 1) * batchRecords) / perWrite)));
   }
 
-  async write(records: Rec[]): Promise<SinkWriteResult> {
+  write(batch: SinkBatch): Promise<SinkWriteResult> {
+    return batch.lines ? this.writeLines(batch.lines) : this.writeRecords(batch.records, batch.streaming);
+  }
+
+  private async writeRecords(records: Rec[], streaming: boolean): Promise<SinkWriteResult> {
     this.writes.count++;
     this.writes.records += records.length;
-    if (this.failure) {
-      this.counts.deadLettered += records.length;
-      throw this.failureError(records);
-    }
+    if (this.failure) return this.gaveUpOn(records.length);
     // a write's records are the tail of each batch they went to, as add() returns
-    const parts = this.batcher.add(records).map((p) => ({ ...p, offset: p.batch.recs.length - p.recs.length }));
+    const parts = this.batcher.add(records, streaming).map((p) => ({ ...p, offset: p.batch.recs.length - p.idx.length }));
     const outcomes = await Promise.allSettled(parts.map((p) => p.batch.done));
-    const refused: Array<{ rec: Rec; message: string }> = [];
-    const undelivered: Rec[] = [];
-    outcomes.forEach((outcome, i) => {
-      const { recs, offset } = parts[i]!;
-      const ranges = rangesOf(outcome, offset, recs.length);
-      for (const r of ranges.refused) for (const rec of recs.slice(r.from, r.to)) refused.push({ rec, message: r.message });
-      for (const r of ranges.undelivered) undelivered.push(...recs.slice(r.from, r.to));
-    });
+    const { refused, undelivered } = writeRanges(
+      parts.map(({ offset, idx }, i) => ({ outcome: outcomes[i]!, offset, length: idx.length, at: (k: number) => idx[k]! })),
+    );
     if (undelivered.length > 0) {
       // Refused records of this write are not delivered either: the runner dead-letters them all.
-      undelivered.push(...refused.map((r) => r.rec));
-      this.counts.deadLettered += undelivered.length;
-      throw this.failureError(undelivered);
+      const failure = this.failureError();
+      this.counts.deadLettered += countOf(undelivered) + countOf(refused);
+      return { refused: coded([...undelivered, ...refused], 'delivery_failed', failure.message), failure };
     }
-    this.counts.deadLettered += refused.length;
-    return refused.length > 0 ? { rejected: refused.map((r) => refusedRecord(r.rec, r.message)) } : {};
+    this.counts.deadLettered += countOf(refused);
+    return refused.length > 0 ? { refused: coded(refused, 'http_rejected') } : {};
   }
 
   /** Lines of one piece, in input order; batches are cut across writes (see LineBatcher). */
-  async writeLines(lines: EncodedLines): Promise<LinesOutcome> {
-    const n = lines.ends.length;
-    if (this.failure) {
-      this.counts.deadLettered += n;
-      return { refused: [], undelivered: n > 0 ? [{ from: 0, to: n }] : [], failure: this.failureError() };
-    }
-    const parts = this.lineBatcher.add(lines).map((p) => {
+  private async writeLines(lines: EncodedLines): Promise<SinkWriteResult> {
+    if (this.failure) return this.gaveUpOn(lines.count);
+    const { pos, ends } = lines;
+    if (!pos || !ends) throw new Error('internal error: lines for the HTTP sink come with their ends and positions');
+    const parts = this.lineBatcher.add({ ...lines, ends, pos }).map((p) => {
       // the lines' positions, for the halves of a 413 batch (the piece's arrays are reused later)
       let list = this.linePositions.get(p.batch);
       if (!list) this.linePositions.set(p.batch, (list = []));
-      list.push(lines.pos.slice(p.from, p.to));
+      list.push(pos.slice(p.from, p.to));
       return { ...p, offset: p.batch.count - (p.to - p.from) };
     });
     const outcomes = await Promise.allSettled(parts.map((p) => p.batch.done));
-    const result: LinesOutcome = { refused: [], undelivered: [] };
-    outcomes.forEach((outcome, i) => {
-      const { from, to, offset } = parts[i]!;
-      const ranges = rangesOf(outcome, offset, to - from);
-      for (const r of ranges.refused) result.refused.push({ from: from + r.from, to: from + r.to, message: r.message });
-      for (const r of ranges.undelivered) result.undelivered.push({ from: from + r.from, to: from + r.to });
-    });
-    this.counts.deadLettered += countOf(result.refused) + countOf(result.undelivered);
-    if (result.undelivered.length > 0) result.failure = this.failureError();
-    return result;
+    const { refused, undelivered } = writeRanges(
+      parts.map(({ offset, from, to }, i) => ({ outcome: outcomes[i]!, offset, length: to - from, at: (k: number) => from + k })),
+    );
+    this.counts.deadLettered += countOf(refused) + countOf(undelivered);
+    if (undelivered.length === 0) return refused.length > 0 ? { refused: coded(refused, 'http_rejected') } : {};
+    const failure = this.failureError();
+    return { refused: [...coded(refused, 'http_rejected'), ...coded(undelivered, 'delivery_failed', failure.message)], failure };
   }
 
-  flushLines(): void {
+  /** After the give-up every write fails at once, all of it undelivered. */
+  private gaveUpOn(count: number): SinkWriteResult {
+    this.counts.deadLettered += count;
+    const failure = this.failureError();
+    return { refused: count > 0 ? [{ from: 0, to: count, code: 'delivery_failed', message: failure.message }] : [], failure };
+  }
+
+  /** The end of input: the partial batch of lines held for more goes now. */
+  flush(): void {
     this.lineBatcher.flush();
   }
 
@@ -236,7 +212,11 @@ export class HttpSink implements LineSink {
     return (this.opts.concurrency + 1) * this.opts.batchRecords;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return (this.closing ??= this.finish());
+  }
+
+  private async finish(): Promise<void> {
     this.batcher.flush();
     this.lineBatcher.flush();
     while (this.pending.size > 0) await Promise.allSettled([...this.pending.keys()]);
@@ -394,12 +374,8 @@ export class HttpSink implements LineSink {
     this.breaker.dispose();
   }
 
-  private failureError(undelivered?: Rec[]): SinkFailure {
+  private failureError(): SinkFailure {
     const message = this.failure ?? `could not deliver to ${this.client.target}`;
-    return this.failureSignal ? new DeliveryInterrupted(message, this.failureSignal, { undelivered }) : new SinkFailure(message, { undelivered });
+    return this.failureSignal ? new DeliveryInterrupted(message, this.failureSignal) : new SinkFailure(message);
   }
-}
-
-function bump(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1;
 }

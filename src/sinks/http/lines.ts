@@ -3,6 +3,9 @@
 // only by records, bytes and a change of origin, never by where a piece of input
 // ended, so the batches (and their idempotency keys) depend on the input alone.
 import type { EncodedLines, LineRange } from '../../pipeline/types.js';
+
+/** Lines with each one's end and position (what 'ndjson-lines' asks of the workers). */
+export type PositionedLines = EncodedLines & { ends: Uint32Array; pos: Float64Array };
 import { PendingBatch, type BatchLimits } from './batcher.js';
 import { gzipBody } from './encode.js';
 import { linesHash } from './idempotency.js';
@@ -14,7 +17,7 @@ export class LineBatch extends PendingBatch {
   firstPos = 0;
   lastPos = 0;
 
-  add(lines: EncodedLines, from: number, to: number, startByte: number, endByte: number): void {
+  add(lines: PositionedLines, from: number, to: number, startByte: number, endByte: number): void {
     if (this.count === 0) this.firstPos = lines.pos[from]!;
     this.lastPos = lines.pos[to - 1]!;
     this.count += to - from;
@@ -61,7 +64,7 @@ export class LineBatcher {
   ) {}
 
   /** Adds one write's lines; returns each batch that took some of them, with the range it took. */
-  add(lines: EncodedLines): Array<{ batch: LineBatch } & LineRange> {
+  add(lines: PositionedLines): Array<{ batch: LineBatch } & LineRange> {
     const parts: Array<{ batch: LineBatch } & LineRange> = [];
     const { ends } = lines;
     const { records: maxRecords, bytes: maxBytes, overheadBytes } = this.limits;

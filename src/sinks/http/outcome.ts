@@ -1,7 +1,7 @@
 // From what became of batches (by record index in each batch) to what became of
 // one write's records: a write's records are one contiguous run of each batch.
 import { SinkFailure } from '../../errors.js';
-import type { Rec, Rejected } from '../../pipeline/types.js';
+import type { LineRange, Rec, Refusal } from '../../pipeline/types.js';
 import type { BatchResult } from './batcher.js';
 
 /** The sink's failure after a SIGINT/SIGTERM: records not delivered because the run was interrupted. */
@@ -54,13 +54,39 @@ export function merged(a: BatchResult, b: BatchResult): BatchResult {
 
 export const countOf = (ranges: ReadonlyArray<{ from: number; to: number }>): number => ranges.reduce((n, r) => n + r.to - r.from, 0);
 
-/** A record the receiver refused for good, for the dead-letter output. */
-export function refusedRecord(rec: Rec, message: string): Rejected {
-  return {
-    source: rec.source,
-    line: rec.line,
-    kind: rec.kind ?? null,
-    errors: [{ field: null, code: 'http_rejected', message }],
-    record: rec.raw,
-  };
+/** A write's share of one batch: the batch's outcome, where the share starts in the batch, and its size. */
+export interface Part {
+  outcome: PromiseSettledResult<BatchResult>;
+  offset: number;
+  length: number;
+  /** The index in the write of the share's k-th record. */
+  at: (k: number) => number;
 }
+
+/** What became of one write's records, by index in the write, in the order of its parts. */
+export function writeRanges(parts: readonly Part[]): { refused: Array<LineRange & { message: string }>; undelivered: LineRange[] } {
+  const refused: Array<LineRange & { message: string }> = [];
+  const undelivered: LineRange[] = [];
+  for (const p of parts) {
+    const ranges = rangesOf(p.outcome, p.offset, p.length);
+    for (const r of ranges.refused) for (const run of runsOf(p.at, r)) refused.push({ ...run, message: r.message });
+    for (const r of ranges.undelivered) undelivered.push(...runsOf(p.at, r));
+  }
+  return { refused, undelivered };
+}
+
+/** Runs of consecutive write indices of a share's records [from, to). */
+function runsOf(at: (k: number) => number, r: LineRange): LineRange[] {
+  const runs: LineRange[] = [];
+  for (let k = r.from; k < r.to; k++) {
+    const i = at(k);
+    const last = runs[runs.length - 1];
+    if (last && last.to === i) last.to = i + 1;
+    else runs.push({ from: i, to: i + 1 });
+  }
+  return runs;
+}
+
+/** Ranges as refusals with one code. */
+export const coded = (ranges: ReadonlyArray<LineRange & { message?: string }>, code: Refusal['code'], message?: string): Refusal[] =>
+  ranges.map((r) => ({ from: r.from, to: r.to, code, message: message ?? r.message ?? '' }));
