@@ -1,5 +1,9 @@
 // The output of a piece: NDJSON lines written as UTF-8 into one growing buffer that
-// can be transferred to the main thread without a copy.
+// can be transferred to the main thread without a copy; and the texts of its lines.
+import { recordJson } from '../../contract/record.js';
+import { stringifyLossless } from '../../contract/lossless.js';
+import type { Rec, Rejected } from '../types.js';
+
 /**
  * NDJSON lines encoded to UTF-8 into one growing buffer (its own ArrayBuffer, so
  * it can be transferred to the main thread without a copy). One encode per line:
@@ -49,3 +53,16 @@ const utf8Write: (this: Buffer, s: string, offset: number) => number =
         return this.write(s, offset, 'utf8');
       };
 
+
+/** Rows as a JSON array, each record's numbers as read. */
+export function stringifyRows(rows: Rejected[]): string {
+  let text = '[';
+  for (let i = 0; i < rows.length; i++) text += (i > 0 ? ',' : '') + stringifyLossless(rows[i], undefined, rows[i]!.record);
+  return text + ']';
+}
+
+/** A record for the main thread's stages: value, raw, kind, with numbers as read. */
+export function recordTuple(r: Rec): string {
+  const raw = r.raw === r.value ? '' : stringifyLossless(r.raw);
+  return `${recordJson(r.value, r.raw)}\t${raw}\t${r.kind == null ? 'null' : JSON.stringify(r.kind)}`;
+}

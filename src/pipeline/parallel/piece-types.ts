@@ -36,6 +36,8 @@ export interface PieceTask {
   split: boolean;
   /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
   lines: boolean;
+  /** With `lines`: also give each output line's Kafka message key and kind (a Kafka sink; see contract/message-key.ts). */
+  keys?: boolean;
   /**
    * Output records for stages that run after the pieces, on the main thread: each line
    * `value TAB raw TAB kind`, value and raw as JSON with numbers as read (raw empty: the
@@ -65,6 +67,9 @@ export interface PieceResult {
   /** With PieceTask.lines: per line of `out`, the offset just past its '\n', and its physical line. */
   ends: Uint32Array | null;
   pos: Float64Array | null;
+  /** With PieceTask.keys: per line of `out`, its Kafka message key and its kind (null: none). */
+  keys: (string | null)[] | null;
+  kinds: (string | null)[] | null;
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];
   keptTotal: number;

@@ -5,7 +5,7 @@
 // (worker.ts), or on the main thread when there are no workers.
 import { checkRecordJson, validateRecord } from '../../contract/index.js';
 import { recordJson } from '../../contract/record.js';
-import { hasTexts, stringifyLossless } from '../../contract/lossless.js';
+import { hasTexts } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
 import { holdsReplacement, invalidUtf8 } from '../../sources/dialect.js';
@@ -16,18 +16,24 @@ import { invalidKind, kindOf } from '../../sinks/file.js';
 import { isPlainName } from '../../sinks/output-names.js';
 import { byInputOrder, type Fields, type Kind, type Rec, type RecordError, type Rejected, type Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
-import { OutBuffer } from './out-buffer.js';
+import { OutBuffer, recordTuple, stringifyRows } from './out-buffer.js';
+import { allocate, asBuffer } from './buffers.js';
 import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
 import { decodeMessage } from '../../kafka/decode.js';
+import { messageKey, messageKind } from '../../contract/message-key.js';
 
 export type { PieceResult, PieceTask } from './piece-types.js';
+export { transferables } from './buffers.js';
 
 /** Processes the records of one piece; see PieceTask. Never throws for bad data. */
 export class PieceWork {
   private out: OutBuffer | null = null;
   private ends: Uint32Array | null = null;
   private pos: Float64Array | null = null;
+  /** With PieceTask.keys: each line's Kafka key and kind, as the Kafka sink would take them from the record. */
+  private keys: (string | null)[] | null = null;
+  private kinds: (string | null)[] | null = null;
   private outByKind: Map<string, OutBuffer> | null = null;
   private kept: [string, number][] = [];
   private keptTotal = 0;
@@ -58,7 +64,7 @@ export class PieceWork {
    */
   constructor(
     private readonly task: PieceTask,
-    private readonly alloc: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
+    private readonly alloc: (bytes: number) => Buffer = allocate,
     stages: readonly Stage[] | null = pieceStages(),
   ) {
     this.stages = stages;
@@ -73,6 +79,10 @@ export class PieceWork {
         const guess = Math.max(64, task.bytes.length >> 6);
         this.ends = new Uint32Array(guess);
         this.pos = new Float64Array(guess);
+        if (task.keys) {
+          this.keys = [];
+          this.kinds = [];
+        }
       }
     }
     if (task.header !== null) this.make = rowMaker(task.header);
@@ -143,6 +153,8 @@ export class PieceWork {
       outByKind: this.outByKind ? [...this.outByKind].map(([k, b]) => [k, b.finish(), b.count]) : [],
       ends: this.ends ? this.ends.slice(0, this.keptTotal) : null,
       pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
+      keys: this.keys,
+      kinds: this.kinds,
       kept: this.kept,
       keptTotal: this.keptTotal,
       dropped: this.dropped,
@@ -281,6 +293,8 @@ export class PieceWork {
     if (out !== null) {
       out.line(json);
       if (this.ends !== null) this.position(out.length, line);
+      // the fused pass builds no value object: the key comes from the text written
+      if (this.keys !== null) this.keyed(JSON.parse(json) as Fields, kind);
       return;
     }
     const byKind = this.outByKind!;
@@ -315,6 +329,7 @@ export class PieceWork {
       if (this.out !== null) {
         this.out.line(json);
         if (this.ends !== null) this.position(this.out.length, r.pos);
+        if (this.keys !== null) this.keyed(r.value, r.kind);
         continue;
       }
       let b = this.outByKind!.get(file);
@@ -340,6 +355,13 @@ export class PieceWork {
     this.pos![i] = line;
   }
 
+  /** The Kafka key and kind of the line just written. */
+  private keyed(value: Fields, kind: Kind | null | undefined): void {
+    const k = messageKind(value, kind);
+    this.keys!.push(messageKey(value, k));
+    this.kinds!.push(k ?? null);
+  }
+
   private countKept(kind: string): void {
     const kept = this.kept;
     for (let i = 0; i < kept.length; i++) {
@@ -358,38 +380,10 @@ function isUtf8Piece(bytes: Buffer, final: boolean): boolean {
   return !invalidUtf8(bytes, false, !final);
 }
 
-/** Rows as a JSON array, each record's numbers as read. */
-function stringifyRows(rows: Rejected[]): string {
-  let text = '[';
-  for (let i = 0; i < rows.length; i++) text += (i > 0 ? ',' : '') + stringifyLossless(rows[i], undefined, rows[i]!.record);
-  return text + ']';
-}
-
-/** A Buffer view of the piece's bytes (a Buffer arrives in a worker as a plain Uint8Array). */
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
-}
-
 /** Output bytes to expect for a piece: NDJSON from CSV is about 2.5 times the input. */
 function outputGuess(t: PieceTask): number {
   return Math.ceil(t.bytes.length * (t.format === 'csv' ? 3 : 1.5)) + 65536;
 }
-
-/** The ArrayBuffers of a result's output, to transfer rather than copy. */
-export function transferables(r: PieceResult): ArrayBuffer[] {
-  const list: ArrayBuffer[] = [r.input.buffer as ArrayBuffer];
-  if (r.out) list.push(r.out.buffer as ArrayBuffer);
-  if (r.ends) list.push(r.ends.buffer as ArrayBuffer, r.pos!.buffer as ArrayBuffer);
-  for (const [, b] of r.outByKind) list.push(b.buffer as ArrayBuffer);
-  return list;
-}
-
-/** A record for the main thread's stages: value, raw, kind, with numbers as read. */
-function recordTuple(r: Rec): string {
-  const raw = r.raw === r.value ? '' : stringifyLossless(r.raw);
-  return `${recordJson(r.value, r.raw)}\t${raw}\t${r.kind == null ? 'null' : JSON.stringify(r.kind)}`;
-}
-
 
 export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {
   return new PieceWork(task, alloc).run();

@@ -2,11 +2,12 @@
 // the worker with the fewest tasks queued; when every worker has two queued, the
 // main thread processes it (synchronously, in run()) instead of waiting idle. A piece's
 // bytes are transferred (not copied) to the worker and come back with the result;
-// output buffers the runner is done with go back to the workers as spares.
+// output buffers the runner is done with go back to the workers as spares (buffers.ts).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { processPiece, type PieceResult, type PieceTask } from './piece.js';
+import { BufferPool } from './buffers.js';
 import { log } from '../../log.js';
 import type { StageSpec } from '../types.js';
 
@@ -40,9 +41,11 @@ export class PiecePool {
   private slots: Slot[] | null = null;
   private broken = false;
   /** Output buffers written out, to hand back to a worker (or to use here when inline). */
-  private spares: ArrayBuffer[] = [];
+  private readonly spares = new BufferPool(4);
   /** Buffers for the copies of pieces in workers, to reuse. */
-  private copies: Buffer[] = [];
+  private readonly copies = new BufferPool(8, 96 * 1024);
+  /** Output buffers for pieces done on this thread. */
+  private readonly alloc = this.spares.alloc;
 
   /**
    * @param size number of worker threads (0: everything on the main thread)
@@ -78,7 +81,7 @@ export class PiecePool {
     const copy = this.copyOf(task.bytes);
     const transfer = [task.bytes.buffer as ArrayBuffer];
     // (a task done again is a copy of the first one: never keep its spares, sent already)
-    task.spare = this.spares.length > 0 ? this.spares.splice(0, 2) : undefined;
+    task.spare = this.spares.lend(2);
     if (task.spare) transfer.push(...task.spare);
     return new Promise<PieceResult>((resolve, reject) => {
       best.queued.set(task.id, { task, copy, resolve, reject });
@@ -104,16 +107,8 @@ export class PiecePool {
 
   /** An output buffer is written out: reuse it. */
   recycle(buffer: ArrayBuffer): void {
-    if (buffer.byteLength === 0) return; // detached
-    this.spares.push(buffer);
-    if (this.spares.length > 4) this.spares.shift();
+    this.spares.give(buffer);
   }
-
-  /** Output buffers for pieces done on this thread. */
-  private readonly alloc = (bytes: number): Buffer => {
-    const i = this.spares.findIndex((b) => b.byteLength >= bytes);
-    return i === -1 ? Buffer.allocUnsafeSlow(bytes) : Buffer.from(this.spares.splice(i, 1)[0]!);
-  };
 
   async close(): Promise<void> {
     const slots = this.slots;
@@ -176,15 +171,13 @@ export class PiecePool {
 
   /** A copy of a piece's bytes, in a buffer of its own (reused once the worker answers). */
   private copyOf(bytes: Uint8Array): Buffer {
-    const i = this.copies.findIndex((b) => b.length >= bytes.length);
-    const buf = i === -1 ? Buffer.allocUnsafeSlow(Math.max(bytes.length, 96 * 1024)) : this.copies.splice(i, 1)[0]!;
+    const buf = this.copies.take(bytes.length);
     buf.set(bytes);
     return buf.subarray(0, bytes.length);
   }
 
   private reuse(copy: Buffer): void {
-    this.copies.push(Buffer.from(copy.buffer)); // the whole buffer (copies start at 0)
-    if (this.copies.length > 8) this.copies.shift();
+    this.copies.give(copy); // the whole buffer (copies start at 0)
   }
 }
 

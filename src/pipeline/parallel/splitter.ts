@@ -9,6 +9,7 @@
 // of the next piece and does that piece again. So the cut is exact by
 // construction (the tokenizer decides), and the main thread never decodes or
 // scans for quotes.
+import { allocate } from './buffers.js';
 
 export interface Piece {
   /** Whole lines of the input (at the start of an ArrayBuffer of their own). */
@@ -48,7 +49,7 @@ export class Splitter {
    */
   constructor(
     private readonly target: number,
-    private readonly alloc: (bytes: number) => Buffer = Buffer.allocUnsafeSlow,
+    private readonly alloc: (bytes: number) => Buffer = allocate,
   ) {}
 
   /** Add a chunk as read. */

@@ -1,21 +1,15 @@
 // Worker thread entry: process pieces (piece.ts) as the main thread sends them.
-// Loaded from dist/ by pool.ts. Buffers travel by transfer, not copy: the piece's
-// bytes come in and go back with the result; output buffers go out with the
+// Loaded from dist/ by pool.ts. Buffers travel by transfer, not copy (buffers.ts): the
+// piece's bytes come in and go back with the result; output buffers go out with the
 // result and come back as spares once written, so memory stays flat.
 import { parentPort, workerData } from 'node:worker_threads';
-import { processPiece, transferables, type PieceResult, type PieceTask } from './piece.js';
+import { processPiece, type PieceResult, type PieceTask } from './piece.js';
 import { buildWorkerStages, usePieceStages } from './piece-stages.js';
+import { BufferPool, transferables } from './buffers.js';
 import type { WorkerReply, WorkerSetup } from './pool.js';
 
-const spares: ArrayBuffer[] = [];
-
-/** An output buffer of at least `bytes`: a spare when one is big enough. */
-function alloc(bytes: number): Buffer {
-  for (let i = 0; i < spares.length; i++) {
-    if (spares[i]!.byteLength >= bytes) return Buffer.from(spares.splice(i, 1)[0]!);
-  }
-  return Buffer.allocUnsafeSlow(bytes);
-}
+/** Output buffers: the spares the main thread sent (the newest two). */
+const spares = new BufferPool(2);
 
 const setup = (workerData ?? null) as WorkerSetup | null;
 // the plan's stages, built here as the main thread built them (pieces wait for them)
@@ -33,13 +27,12 @@ if (port) {
     send({ id: task.id, crash: (err as Error)?.stack ?? String(err) }, [task.bytes.buffer as ArrayBuffer]);
   const handle = (task: PieceTask): void | Promise<void> => {
     if (task.spare) {
-      for (const b of task.spare) spares.push(b);
+      for (const b of task.spare) spares.give(b);
       task.spare = undefined;
-      while (spares.length > 2) spares.shift();
     }
     let result: PieceResult | Promise<PieceResult>;
     try {
-      result = processPiece(task, alloc);
+      result = processPiece(task, spares.alloc);
     } catch (err) {
       return crash(task, err);
     }
