@@ -15,6 +15,7 @@ import { RecflowError } from '../errors.js';
 import { mayAckLate } from '../pipeline/acks.js';
 import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import { CsvTokenizer } from './csv.js';
+import { Closer } from './closer.js';
 import { csvRecords, readCsvHeader, sniffFormat } from './csv-header.js';
 import { FileSource } from './file.js';
 import type { FileSpec, Format } from './file-input.js';
@@ -197,9 +198,8 @@ export class CheckpointFileSource implements Source {
   private stopped = false;
   private read = 0;
   private leftOver = 0;
-  /** The batches being read (its finally closes the file), for close(). */
-  private reading: AsyncGenerator<SourceBatch> | null = null;
-  private closing: Promise<void> | undefined;
+  /** Holds the batches being read (their finally closes the file). */
+  private readonly closer = new Closer<SourceBatch>(() => this.stop());
 
   constructor(
     private readonly spec: FileSpec,
@@ -217,13 +217,7 @@ export class CheckpointFileSource implements Source {
 
   /** Stops reading and closes the file (a read in flight ends first); a second call gets the first's promise. */
   close(): Promise<void> {
-    this.closing ??= this.release();
-    return this.closing;
-  }
-
-  private async release(): Promise<void> {
-    this.stop();
-    await this.reading?.return(undefined);
+    return this.closer.close();
   }
 
   stats(): Record<string, unknown> {
@@ -231,8 +225,7 @@ export class CheckpointFileSource implements Source {
   }
 
   batches(): AsyncGenerator<SourceBatch> {
-    this.reading = this.readBatches();
-    return this.reading;
+    return this.closer.hold(this.readBatches());
   }
 
   private async *readBatches(): AsyncGenerator<SourceBatch> {

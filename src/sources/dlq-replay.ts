@@ -16,6 +16,7 @@ import { parseLossless, parseRecordText } from '../contract/lossless.js';
 import { RecflowError } from '../errors.js';
 import { setReplayLookup, type ReplayPosition } from '../pipeline/dlq.js';
 import type { ErrorCode, Fields, Kind, Rec, RecordError, Rejected, Source, SourceBatch } from '../pipeline/types.js';
+import { Closer } from './closer.js';
 import { headerNames, readCsvHeader, rowMaker } from './csv-header.js';
 import { destroyed, type FileSpec } from './file-input.js';
 import { formatFromName } from './index.js';
@@ -56,9 +57,8 @@ export async function replayFor(args: string[], ctx: { opts: Record<string, unkn
 export class DlqReplaySource implements Source {
   readonly name: string;
   private stopped = false;
-  /** The dead-letter file's lines being read (its finally lets go of the file), for close(). */
-  private reading: AsyncGenerator<string> | null = null;
-  private closing: Promise<void> | undefined;
+  /** Holds the dead-letter file's lines being read (their finally lets go of the file). */
+  private readonly closer = new Closer<string>(() => this.stop());
   private readonly counts = { lines: 0, replayed: 0, skipped: 0, notReplayable: 0 };
   private readonly reasons = new Map<string, number>();
   /** (source, line) → where the record sat in the replayed file. */
@@ -86,13 +86,7 @@ export class DlqReplaySource implements Source {
 
   /** Stops reading and lets go of the file; a second call gets the first's promise. */
   close(): Promise<void> {
-    this.closing ??= this.release();
-    return this.closing;
-  }
-
-  private async release(): Promise<void> {
-    this.stop();
-    await this.reading?.return(undefined);
+    return this.closer.close();
   }
 
   stats(): Record<string, unknown> {
@@ -104,8 +98,7 @@ export class DlqReplaySource implements Source {
     let rejected: Rejected[] = [];
     let n = 0;
     let firstLine: string | undefined;
-    const input = lines(this.file);
-    this.reading = input;
+    const input = this.closer.hold(lines(this.file));
     for await (const text of input) {
       n++;
       if (text.trim() === '') continue;

@@ -5,6 +5,7 @@ import type { Fields, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeli
 import { CsvTokenizer } from './csv.js';
 import { csvRecords, sniffFormat } from './csv-header.js';
 import { delimiterName, holdsReplacement, sniffDelimiter, Utf8Checker, type Delimiter, type Encoding } from './dialect.js';
+import { Closer } from './closer.js';
 import { utf8Bytes, type FileSpec, type Format } from './file-input.js';
 import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
@@ -36,9 +37,8 @@ export class FileSource implements Source {
   private stopped = false;
   /** Aborted by stop(): a read waiting on stdin ends at once. */
   private readonly stopper = new AbortController();
-  /** The bytes being read (its finally blocks let go of the file), for close(). */
-  private reading: AsyncGenerator<Buffer> | null = null;
-  private closing: Promise<void> | undefined;
+  /** Holds the bytes being read (their finally blocks let go of the file). */
+  private readonly closer = new Closer<Buffer>(() => this.stop());
   /** The encoding the input was read in (set once reading starts). */
   private readonly chosen: { encoding?: Encoding } = {};
   /** Records that hold bytes that are not UTF-8 (U+FFFD in their text), and where the first few start. */
@@ -64,13 +64,7 @@ export class FileSource implements Source {
 
   /** Stops reading and lets go of the file (a read in flight ends first); a second call gets the first's promise. */
   close(): Promise<void> {
-    this.closing ??= this.release();
-    return this.closing;
-  }
-
-  private async release(): Promise<void> {
-    this.stop();
-    await this.reading?.return(undefined);
+    return this.closer.close();
   }
 
   /** Kind forced by --kind for this source, if any. */
@@ -102,8 +96,7 @@ export class FileSource implements Source {
   async *chunks(): AsyncGenerator<{ bytes: Buffer; bytesRead: number }> {
     const capper = new LineCapper(this.maxRecordBytes + 1);
     const checker = new Utf8Checker();
-    const input = utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal);
-    this.reading = input;
+    const input = this.closer.hold(utf8Bytes(this.spec, this.opts.chunkBytes ?? 128 * 1024, this.counter, this.chosen, undefined, this.stopper.signal));
     for await (const bytes of input) {
       // bytes that are not UTF-8 (only UTF-8 input is not decoded on the way): from
       // here records are checked for U+FFFD
