@@ -44,6 +44,9 @@ export const EXIT_STATUS: Readonly<Record<Exclude<RecflowErrorCode, 'interrupted
   internal: 3,
 };
 
+/** A command that did what it was asked. */
+export const EXIT_OK = 0;
+
 /** 128 + the signal number, as shells report it. */
 export function signalExitStatus(signal: NodeJS.Signals | undefined): number {
   return signal === 'SIGTERM' ? 143 : 130;

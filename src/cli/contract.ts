@@ -2,7 +2,7 @@
 // kinds, check a contract file, draft one from data or from a JSON Schema. Drafts go to
 // stdout as YAML that --contract takes as is; notes and warnings go to stderr.
 import { Command, InvalidArgumentError } from 'commander';
-import { usageError } from '../errors.js';
+import { EXIT_STATUS, usageError } from '../errors.js';
 import { log } from '../log.js';
 import { parseDelimiter, parseEncoding } from '../sources/dialect.js';
 import { intOption } from './common.js';
@@ -85,7 +85,7 @@ export function contractCommand(): Command {
     .action((name: string | undefined) => {
       if (name !== undefined) throw usageError(`contract: unknown command '${name}'; expected show, check, infer or from-json-schema (see 'recflow contract --help')`);
       process.stderr.write(cmd.helpInformation());
-      process.exitCode = 2;
+      process.exitCode = EXIT_STATUS.usage;
     });
   cmd
     .command('show')

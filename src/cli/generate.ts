@@ -1,7 +1,8 @@
 // `recflow generate customers|inventory` (or `--contract FILE --kind K` for a declared
 // kind): parse and check the options, then hand over to src/generate.
 import { Command, CommanderError } from 'commander';
-import { RecflowError, signalExitStatus, usageError } from '../errors.js';
+import { RecflowError, usageError } from '../errors.js';
+import { onStopSignals } from '../pipeline/signals.js';
 import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
 import type { Kind } from '../pipeline/types.js';
 import type { RecordGenerator } from '../generate/record.js';
@@ -92,27 +93,6 @@ function summary(r: GenerateResult, out: string): string {
   return `recflow generate: ${n(r.records)} ${r.kind} records (${n(r.invalid)} invalid) as ${r.format} to ${where} in ${secs.toFixed(2)}s (${n(perSec)} rec/s)${note}\n`;
 }
 
-/** Stops generation on SIGINT/SIGTERM so the output is flushed (and a .gz file closed properly). */
-function stopOnSignals(): { signal: AbortSignal; received: () => NodeJS.Signals | undefined; dispose: () => void } {
-  const ctrl = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  const on = (sig: NodeJS.Signals): void => {
-    if (received) process.exit(signalExitStatus(sig)); // a second signal: stop now
-    received = sig;
-    ctrl.abort();
-  };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
-  return {
-    signal: ctrl.signal,
-    received: () => received,
-    dispose: () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-    },
-  };
-}
-
 export function generateCommand(): Command {
   const cmd = new Command('generate')
     .summary('write synthetic customer, inventory or contract-declared records (deterministic)')
@@ -166,10 +146,12 @@ export function generateCommand(): Command {
         out,
       };
       const quiet = Boolean(self.optsWithGlobals().quiet);
-      const stop = stopOnSignals();
+      // a signal stops generation so the output is flushed (and a .gz file closed properly)
+      const ctrl = new AbortController();
+      const stop = onStopSignals(() => ctrl.abort());
       let result: GenerateResult;
       try {
-        result = await generate({ ...options, signal: stop.signal });
+        result = await generate({ ...options, signal: ctrl.signal });
       } finally {
         stop.dispose();
       }

@@ -10,6 +10,7 @@ import { addKafkaClientOptions, parseKafkaOptions } from '../kafka/options.js';
 import type { PeekedMessage, StartAt } from '../kafka/peek.js';
 import type { Kind } from '../pipeline/types.js';
 import { intOption } from './common.js';
+import { onStopSignals } from '../pipeline/signals.js';
 import { log } from '../log.js';
 
 interface PeekOptions {
@@ -54,9 +55,7 @@ export function peekCommand(): Command {
     const ndjson = (await import('ndjson')).default;
     const kafka = createKafkaClient(brokers, kopts, { log: (m) => log('info', m), debug: Boolean(opts.debug) });
     let stop = false;
-    const onSignal = (): void => void (stop = true);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const signals = onStopSignals(() => void (stop = true));
     const print = printer(opts, ndjson);
     let n = 0;
     try {
@@ -66,8 +65,7 @@ export function peekCommand(): Command {
       if (err instanceof RecflowError) throw err;
       throw new RecflowError('source', describeKafkaError(err, brokers, `read ${topics[0]}`), { cause: err });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      signals.dispose();
     }
     log('info', `peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed`, { messages: n, topic: topics[0] }, `recflow peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed\n`);
   });

@@ -6,7 +6,8 @@ import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
 import { parseOutputFormat } from '../sinks/format/index.js';
 import { RecflowError } from '../errors.js';
-import { addPipelineOptions, execute, intOption, type PipelineOptions } from './common.js';
+import { execute } from '../pipeline/execute.js';
+import { addPipelineOptions, intOption, type PipelineOptions } from './common.js';
 
 export function runCommand(): Command {
   const cmd = new Command('run')
@@ -36,24 +37,28 @@ export function runCommand(): Command {
     if (!prepared) return; // --dry-run printed the pipeline
     const opts = command.opts<PipelineOptions & { to: string } & Record<string, unknown>>();
     const to = opts.to;
-    checkKafkaFlagsApply(opts, prepared.sources, to, (a) => command.getOptionValueSource(a) === 'cli');
-    const rotation = opts.rotateRecords !== undefined ? '--rotate-records' : opts.rotateSeconds !== undefined ? '--rotate-seconds' : undefined;
-    if (opts.append && sinkKind(to) !== 'file') throw new RecflowError('usage', `--append applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
-    if (opts.append && opts.clobber === false) throw new RecflowError('usage', '--append and --no-clobber exclude each other: appending needs the existing file');
-    if (rotation && sinkKind(to) !== 'file') throw new RecflowError('usage', `${rotation} applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
-    try {
-      process.exitCode = await execute({
-        command: 'run',
-        sourceArgs: prepared.sources,
-        opts,
-        stages: prepared.stages,
-        stageSpec: prepared.stageSpec,
-        sinkPath: sinkKind(to) === 'file' || to === '-' ? to : undefined,
-        makeSink: (ctx) => createSink(to, { ...ctx, pipeline: prepared.fingerprint }),
-      });
-    } finally {
-      await prepared.close();
-    }
+    const result = await execute({
+      command: 'run',
+      sourceArgs: prepared.sources,
+      opts,
+      stages: prepared.stages,
+      closeStages: prepared.close,
+      check: () => checkRunFlags(command, opts, prepared.sources),
+      stageSpec: prepared.stageSpec,
+      sinkPath: sinkKind(to) === 'file' || to === '-' ? to : undefined,
+      makeSink: (ctx) => createSink(to, { ...ctx, pipeline: prepared.fingerprint }),
+    });
+    process.exitCode = result.exitCode;
   });
   return cmd;
+}
+
+/** Flags that only some sinks take; refused (exit 2) before anything is read. */
+function checkRunFlags(command: Command, opts: PipelineOptions & { to: string } & Record<string, unknown>, sources: string[]): void {
+  const to = opts.to;
+  checkKafkaFlagsApply(opts, sources, to, (a) => command.getOptionValueSource(a) === 'cli');
+  const rotation = opts.rotateRecords !== undefined ? '--rotate-records' : opts.rotateSeconds !== undefined ? '--rotate-seconds' : undefined;
+  if (opts.append && sinkKind(to) !== 'file') throw new RecflowError('usage', `--append applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
+  if (opts.append && opts.clobber === false) throw new RecflowError('usage', '--append and --no-clobber exclude each other: appending needs the existing file');
+  if (rotation && sinkKind(to) !== 'file') throw new RecflowError('usage', `${rotation} applies to a file sink (--to <path>), not to ${to === '-' ? 'stdout' : `a ${sinkKind(to)} sink`}`);
 }

@@ -2,6 +2,7 @@
 import { isIPv4 } from 'node:net';
 import { Command } from 'commander';
 import { RecflowError, signalExitStatus } from '../errors.js';
+import { onStopSignals } from '../pipeline/signals.js';
 import { startServer, type ServeOptions } from '../serve/server.js';
 import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
 import { log } from '../log.js';
@@ -111,9 +112,9 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
   }
   if (faults.length > 0) say(`recflow serve: injecting faults (${faults.join(', ')}; seed ${opts.seed})`);
   // Before the line below: whoever waits for it may signal at once.
+  let stopSignals = (): void => {};
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    stopSignals = onStopSignals(resolve).dispose;
   });
   // Last, so that whoever waits for this line finds everything above it printed.
   say(`recflow serve listening on ${server.url}${opts.out ? ` (appending to ${opts.out})` : ''}`);
@@ -133,7 +134,11 @@ async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
 
   const signal = await stopped;
   clearInterval(ticker);
-  await server.close();
+  try {
+    await server.close();
+  } finally {
+    stopSignals();
+  }
   say(`${line()}; stopped by ${signal}`);
   process.exitCode = signalExitStatus(signal);
 }

@@ -2,7 +2,7 @@
 // for each failure; exit 0 when all pass, 1 when any fails, 2 for a bad test file.
 import { Command } from 'commander';
 import type { Builder } from 'junit-report-builder';
-import { RecflowError } from '../errors.js';
+import { EXIT_OK, EXIT_STATUS, RecflowError } from '../errors.js';
 import type { CaseResult } from '../pipeline/test-cases.js';
 import { writeFileAtomic } from '../sinks/util/atomic-file.js';
 import { paintFor } from './common.js';
@@ -25,7 +25,7 @@ export function testCommand(): Command {
       const failed = results.filter((r) => !r.passed).length;
       process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
       if (junitFile) await writeJunit(junitFile, junitReport(results, await junitBuilder()));
-      process.exitCode = failed > 0 ? 1 : 0;
+      process.exitCode = failed > 0 ? EXIT_STATUS.data : EXIT_OK;
     });
 }
 

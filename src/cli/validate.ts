@@ -2,7 +2,8 @@
 // With --config it checks exactly the pipeline a cron job runs (sources, stages, contract).
 import { Command } from 'commander';
 import { addRunConfigOptions, prepareRun } from '../config/index.js';
-import { addPipelineOptions, execute, type PipelineOptions } from './common.js';
+import { execute } from '../pipeline/execute.js';
+import { addPipelineOptions, type PipelineOptions } from './common.js';
 import { runCommand } from './run.js';
 
 export function validateCommand(): Command {
@@ -21,20 +22,18 @@ export function validateCommand(): Command {
       if (command.getOptionValueSource(attr) === 'config') command.setOptionValueWithSource(attr, undefined, 'default');
     }
     const opts = command.opts<PipelineOptions & { reportJson?: string } & Record<string, unknown>>();
-    try {
-      process.exitCode = await execute({
-        command: 'validate',
-        sourceArgs: prepared.sources,
-        opts,
-        stages: prepared.stages,
-        stageSpec: prepared.stageSpec,
-        makeSink: async () => null,
-        defaultMaxRejects: 0,
-        reportJson: opts.reportJson,
-      });
-    } finally {
-      await prepared.close();
-    }
+    const result = await execute({
+      command: 'validate',
+      sourceArgs: prepared.sources,
+      opts,
+      stages: prepared.stages,
+      closeStages: prepared.close,
+      stageSpec: prepared.stageSpec,
+      makeSink: async () => null,
+      defaultMaxRejects: 0,
+      reportJson: opts.reportJson,
+    });
+    process.exitCode = result.exitCode;
   });
   return cmd;
 }

@@ -15,6 +15,7 @@ export interface OwnerOptions {
 
 interface Step {
   label: string;
+  own: () => Promise<void>;
   close: () => Promise<void>;
 }
 
@@ -29,24 +30,25 @@ export class Owner {
   }
 
   /**
-   * Registers a closing step and returns it: calling it closes now (its error is thrown to
-   * the caller, as a plain await would) and dispose() then skips it. Runs at most once.
+   * Registers a closing step and returns it: calling it closes now, unbounded (its error is
+   * thrown to the caller, as a plain await would) and dispose() then skips it. Runs at most once.
    */
   defer(label: string, fn: CloseFn): () => Promise<void> {
+    // the opener's own call waits as long as it takes; only dispose() bounds a step
     const run = once(async () => {
-      await withTimeout(Promise.resolve().then(fn), this.timeoutMs, label);
+      await fn();
     });
     const close = (): Promise<void> => {
-      const i = this.steps.findIndex((s) => s.close === close);
+      const i = this.steps.findIndex((s) => s.own === close);
       if (i >= 0) this.steps.splice(i, 1); // closed by its opener: dispose() skips it
       return run();
     };
     if (this.disposing) {
       // registered after dispose began (an open that finished late): close it at once
-      void close().catch((err) => this.errors.push(err));
+      void withTimeout(close(), this.timeoutMs, label).catch((err) => this.errors.push(err));
       return close;
     }
-    this.steps.push({ label, close });
+    this.steps.push({ label, own: close, close: () => withTimeout(close(), this.timeoutMs, label) });
     return close;
   }
 
