@@ -1,21 +1,46 @@
 // Kafka sink: JSON values keyed by customer_id/sku, a `kind` header, acks from all in-sync
-// replicas; write() resolves only once the brokers acknowledged every record.
+// replicas; a write resolves only once the brokers acknowledged every record. It takes
+// records, or lines the workers encoded with their keys (writeLines): the same messages.
 import { Partitioners, type Admin, type Message, type Producer } from 'kafkajs';
 import { recJson } from './format/json.js';
 import { RecflowError, SinkFailure } from '../errors.js';
 import { parseKafkaAddress, topicFor } from '../kafka/address.js';
 import { boundedRetry, createKafkaClient, describeKafkaError, rootCause, withTimeout } from '../kafka/client.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
-import { declaredKind, isBuiltinKind } from '../contract/declared.js';
-import type { Rec, Rejected, Sink, SinkWriteResult } from '../pipeline/types.js';
+import { messageKey, messageKind } from '../contract/message-key.js';
+import type { EncodedKind, EncodedLines, Rec, Refusal, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
 import type { ComponentContext } from './index.js';
-
-// A connected kafkajs client keeps the process alive (a timer per connection), so a sink
-// that the runner never closes (a run failing elsewhere) must let go by itself when idle.
-const IDLE_DISCONNECT_MS = 10_000;
 
 // Broker answers that condemn one record, not the sink: those records are dead-lettered.
 const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);
+
+/**
+ * Lines encoded by the workers (PieceTask.keys): per line its message key and its kind
+ * (null: none). Without keys or kinds, each line is parsed here for them (the kind is then
+ * the value's `kind` field, which the contract writes).
+ */
+export type KeyedLines = EncodedLines;
+
+/** One message to send, and the topic it goes to. */
+interface Outgoing {
+  topic: string;
+  message: Message;
+}
+
+/** A record the brokers refused, by its index in the write. */
+interface Refused {
+  index: number;
+  message: string;
+}
+
+/** A send failed for the sink: the indices of the write that were not delivered, and those refused before. */
+class Undelivered {
+  constructor(
+    readonly err: unknown,
+    readonly indices: number[],
+    readonly refused: Refused[] = [],
+  ) {}
+}
 
 export async function createKafkaSink(address: string, ctx: ComponentContext): Promise<Sink> {
   const { brokers, topics } = parseKafkaAddress(address, { allowKind: true });
@@ -29,14 +54,20 @@ export class KafkaSink implements Sink {
   readonly name: string;
   /** One send at a time keeps each key's records in order on its partition. */
   readonly maxInFlight = 1;
+  /** It takes the workers' lines with their keys (PieceTask.keys). */
+  readonly encoded: EncodedKind = 'ndjson-keyed';
+  /** Lines the parallel runner may have written and not settled beyond the oldest write (none are held back here). */
+  readonly linesWindow = 4096;
   private readonly kafka;
   private producer: Producer | null = null;
   private readonly admin: Admin;
   private idempotent = false;
   private connected = false;
-  private disconnecting: Promise<void> | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
-  private busy = 0;
+  private closing: Promise<void> | null = null;
+  /** Sends in the order written, one at a time, whoever calls (lines writes may overlap). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The `kind` header of each kind, and its topic (one object each, shared by its messages). */
+  private readonly perKind = new Map<string, { topic: string; headers: Message['headers'] }>();
   private readonly counts = { sent: 0, sends: 0, rejected: 0, byTopic: {} as Record<string, number> };
 
   constructor(
@@ -72,104 +103,125 @@ export class KafkaSink implements Sink {
       });
       await withTimeout(this.producer.connect(), this.opts.timeoutMs, timeout('connect the producer'));
       this.connected = true;
-      this.armIdle();
     } catch (err) {
       await this.close().catch(() => undefined);
       throw new RecflowError('sink', describeKafkaError(err, this.brokers, `write to topic ${this.template}`), { cause: err });
     }
   }
 
-  async write(records: Rec[]): Promise<SinkWriteResult> {
-    if (records.length === 0) return {};
-    const byTopic = new Map<string, { recs: Rec[]; messages: Message[] }>();
-    for (const rec of records) {
-      const { topic, message } = this.encode(rec);
-      const entry = byTopic.get(topic) ?? { recs: [], messages: [] };
-      entry.recs.push(rec);
-      entry.messages.push(message);
-      byTopic.set(topic, entry);
-    }
+  /** (An array of records is taken too: callers from before SinkBatch.) */
+  async write(batch: SinkBatch | Rec[]): Promise<SinkWriteResult> {
+    const out = Array.isArray(batch) ? this.recordsOut(batch) : batch.lines ? this.linesOut(batch.lines) : this.recordsOut(batch.records);
+    if (out.length === 0) return {};
+    let refused: Refused[];
     try {
-      await this.send([...byTopic].map(([topic, e]) => ({ topic, messages: e.messages })));
+      refused = await this.deliver(out);
     } catch (err) {
-      if (!RECORD_ERRORS.has(rootCause(err)?.type ?? '')) throw this.failure(err, records);
-      return this.writeOneByOne(byTopic);
+      const failed = err instanceof Undelivered ? err : new Undelivered(err, out.map((_, i) => i));
+      const records = Array.isArray(batch) ? batch : batch.records;
+      // records with none refused: the write fails naming what it did not deliver, as it always did
+      if (records && failed.refused.length === 0) throw this.failure(failed.err, failed.indices.map((i) => records[i]!));
+      const failure = this.failure(failed.err);
+      return { refused: [...refusals(failed.refused), ...rangesOf(failed.indices, failure.message)], failure };
     }
-    for (const [topic, e] of byTopic) this.count(topic, e.recs.length);
-    return {};
+    return refused.length === 0 ? {} : { refused: refusals(refused) };
   }
 
-  /** A batch held a record the brokers refuse: find it, dead-letter it, deliver the rest. */
-  private async writeOneByOne(byTopic: Map<string, { recs: Rec[]; messages: Message[] }>): Promise<SinkWriteResult> {
-    const rejected: Rejected[] = [];
-    for (const [topic, e] of byTopic) {
-      for (let i = 0; i < e.recs.length; i++) {
-        const rec = e.recs[i]!;
-        try {
-          await this.send([{ topic, messages: [e.messages[i]!] }]);
-          this.count(topic, 1);
-        } catch (err) {
-          const type = rootCause(err)?.type ?? '';
-          if (!RECORD_ERRORS.has(type)) throw this.failure(err, e.recs.slice(i));
-          this.counts.rejected++;
-          rejected.push({
-            source: rec.source,
-            line: rec.line,
-            kind: rec.kind ?? null,
-            errors: [{ field: null, code: 'kafka_rejected', message: `Kafka refused the record for topic ${topic}: ${rootCause(err).message}` }],
-            record: rec.raw,
-          });
-        }
+  private recordsOut(records: Rec[]): Outgoing[] {
+    return records.map((rec) => this.outgoing(rec.value, messageKind(rec.value, rec.kind), undefined, recJson(rec)));
+  }
+
+  /**
+   * Lines of one piece, in input order: each line's bytes (without its '\n') are the message
+   * value as they are (a view, no copy: the runner keeps the buffer until the write settles),
+   * with the key and kind the workers gave.
+   */
+  private linesOut(lines: KeyedLines): Outgoing[] {
+    const bytes = Buffer.isBuffer(lines.bytes) ? lines.bytes : Buffer.from(lines.bytes.buffer, lines.bytes.byteOffset, lines.bytes.length);
+    const ends = lines.ends ?? lineEnds(bytes);
+    const { keys, kinds } = lines;
+    const out = new Array<Outgoing>(ends.length);
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i]!;
+      const value = bytes.subarray(start, end - 1);
+      start = end;
+      if (keys && kinds) out[i] = this.outgoing(null, kinds[i] ?? undefined, keys[i] ?? null, value);
+      else {
+        const v = JSON.parse(value.toString('utf8')) as Record<string, unknown>;
+        out[i] = this.outgoing(v, messageKind(v, kinds?.[i]), undefined, value);
       }
     }
-    return { rejected };
+    return out;
+  }
+
+  /**
+   * Send these messages, grouped by topic in one request; when the brokers refuse a record
+   * (RECORD_ERRORS), again one by one to find it. Resolves with the refused records; rejects
+   * with Undelivered when the sink cannot go on.
+   */
+  private deliver(out: Outgoing[]): Promise<Refused[]> {
+    const run = this.queue.then(() => this.deliverNow(out));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deliverNow(out: Outgoing[]): Promise<Refused[]> {
+    const byTopic = new Map<string, number[]>();
+    for (let i = 0; i < out.length; i++) {
+      const topic = out[i]!.topic;
+      const list = byTopic.get(topic);
+      if (list) list.push(i);
+      else byTopic.set(topic, [i]);
+    }
+    try {
+      await this.send([...byTopic].map(([topic, list]) => ({ topic, messages: list.map((i) => out[i]!.message) })));
+    } catch (err) {
+      if (!RECORD_ERRORS.has(rootCause(err)?.type ?? '')) throw new Undelivered(err, out.map((_, i) => i));
+      return this.oneByOne(out, byTopic);
+    }
+    for (const [topic, list] of byTopic) this.count(topic, list.length);
+    return [];
+  }
+
+  /** A batch held a record the brokers refuse: find it, deliver the rest. */
+  private async oneByOne(out: Outgoing[], byTopic: Map<string, number[]>): Promise<Refused[]> {
+    const refused: Refused[] = [];
+    const order = [...byTopic.values()].flat();
+    for (let k = 0; k < order.length; k++) {
+      const { topic, message } = out[order[k]!]!;
+      try {
+        await this.send([{ topic, messages: [message] }]);
+        this.count(topic, 1);
+      } catch (err) {
+        if (!RECORD_ERRORS.has(rootCause(err)?.type ?? '')) throw new Undelivered(err, order.slice(k), refused);
+        this.counts.rejected++;
+        refused.push({ index: order[k]!, message: `Kafka refused the record for topic ${topic}: ${rootCause(err).message}` });
+      }
+    }
+    return refused;
   }
 
   private async send(topicMessages: { topic: string; messages: Message[] }[]): Promise<void> {
-    if (!this.producer) throw new Error('producer is not connected');
+    if (!this.producer || !this.connected) throw new Error('the producer is not connected');
     this.counts.sends++;
-    this.busy++;
-    try {
-      await this.disconnecting;
-      if (!this.connected) {
-        await withTimeout(this.producer.connect(), this.opts.timeoutMs, () => new Error(`no answer within ${this.opts.timeoutMs} ms`));
-        this.connected = true;
-      }
-      // kafkajs retries within its bounded backoff; the timer covers a broker that never answers.
-      await withTimeout(
-        this.producer.sendBatch({ topicMessages, acks: -1, timeout: this.opts.timeoutMs }),
-        this.opts.timeoutMs * 2,
-        () => new Error(`no acknowledgement within ${(this.opts.timeoutMs * 2) / 1000} s`),
-      );
-    } finally {
-      this.busy--;
-      this.armIdle();
+    // kafkajs retries within its bounded backoff; the timer covers a broker that never answers.
+    await withTimeout(
+      this.producer.sendBatch({ topicMessages, acks: -1, timeout: this.opts.timeoutMs }),
+      this.opts.timeoutMs * 2,
+      () => new Error(`no acknowledgement within ${(this.opts.timeoutMs * 2) / 1000} s`),
+    );
+  }
+
+  /** A message: the key given, or the value's (messageKey); the kind's topic and `kind` header. */
+  private outgoing(v: Record<string, unknown> | null, kind: string | undefined, key: string | null | undefined, value: string | Buffer): Outgoing {
+    const k = kind ?? '';
+    let per = this.perKind.get(k);
+    if (per === undefined) {
+      per = { topic: topicFor(this.template, kind ?? 'unknown'), headers: kind ? { kind } : {} };
+      this.perKind.set(k, per);
     }
-  }
-
-  /** Unref'd: it never keeps the process alive by itself, only ends what would. */
-  private armIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      if (this.busy > 0 || !this.connected || !this.producer) return;
-      this.connected = false;
-      this.disconnecting = this.producer.disconnect().catch(() => undefined).finally(() => (this.disconnecting = null));
-    }, IDLE_DISCONNECT_MS);
-    this.idleTimer.unref();
-  }
-
-  private encode(rec: Rec): { topic: string; message: Message } {
-    const v = rec.value;
-    const kind = rec.kind ?? (typeof v.kind === 'string' ? v.kind : undefined);
-    const keyField = messageKey(v, kind);
-    return {
-      topic: topicFor(this.template, kind ?? 'unknown'),
-      message: {
-        key: keyField === undefined || keyField === null ? null : String(keyField),
-        value: recJson(rec), // pass-through numbers as read
-        headers: kind ? { kind } : {},
-      },
-    };
+    return { topic: per.topic, message: { key: key !== undefined ? key : messageKey(v!, kind), value, headers: per.headers } };
   }
 
   private count(topic: string, n: number): void {
@@ -177,12 +229,17 @@ export class KafkaSink implements Sink {
     this.counts.byTopic[topic] = (this.counts.byTopic[topic] ?? 0) + n;
   }
 
-  private failure(err: unknown, undelivered: Rec[]): SinkFailure {
+  private failure(err: unknown, undelivered?: Rec[]): SinkFailure {
     return new SinkFailure(describeKafkaError(err, this.brokers, `write to topic ${this.template}`), { cause: err, undelivered });
   }
 
-  async close(): Promise<void> {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+  /** Idempotent: a second call returns the first one's promise. */
+  close(): Promise<void> {
+    this.closing ??= this.disconnect();
+    return this.closing;
+  }
+
+  private async disconnect(): Promise<void> {
     this.connected = false;
     const bound = Math.min(10_000, this.opts.timeoutMs);
     await withTimeout(
@@ -201,17 +258,26 @@ export class KafkaSink implements Sink {
   }
 }
 
-/**
- * The message key: a kind added by a contract file keys by its `key` fields (values joined
- * by ','; none when one is missing); the built-in kinds by customer_id / sku, as before.
- */
-function messageKey(v: Record<string, unknown>, kind: string | undefined): unknown {
-  // (a built-in kind keeps its key even when a file replaces it: the partitioning of its topic stays)
-  const declared = kind !== undefined && !isBuiltinKind(kind) ? declaredKind(kind) : undefined;
-  if (declared && declared.decl.key.length > 0) {
-    const parts = declared.decl.key.map((f) => v[f]);
-    if (parts.some((p) => p === undefined || p === null || p === '')) return null;
-    return parts.map((p) => (typeof p === 'object' ? JSON.stringify(p) : String(p))).join(',');
+/** Records the brokers refused, in input order. */
+function refusals(refused: Refused[]): Refusal[] {
+  return [...refused].sort((x, y) => x.index - y.index).map((r) => ({ from: r.index, to: r.index + 1, code: 'kafka_rejected', message: r.message }));
+}
+
+/** Indices as delivery_failed refusals: ranges of consecutive indices, in order. */
+function rangesOf(indices: number[], message: string): Refusal[] {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const ranges: Refusal[] = [];
+  for (const i of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.to === i) last.to = i + 1;
+    else ranges.push({ from: i, to: i + 1, code: 'delivery_failed', message });
   }
-  return kind === 'inventory' ? v.sku : kind === 'customer' ? v.customer_id : (v.customer_id ?? v.sku);
+  return ranges;
+}
+
+/** Where each line of NDJSON bytes ends (just past its '\n'), for lines given without their ends. */
+function lineEnds(bytes: Buffer): number[] {
+  const ends: number[] = [];
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) ends.push(at + 1);
+  return ends;
 }
