@@ -7,6 +7,7 @@
 // test/sources/csv.test.ts checks it against csv-parse on well-formed input.
 
 import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
+import { LineTokenizer } from './line-start.js';
 
 /** Receives what the tokenizer finds, in input order. */
 export interface CsvRowHandler {
@@ -30,16 +31,12 @@ const NL = 10;
 const CR = 13;
 const QUOTE = 34;
 
-export class CsvTokenizer {
+export class CsvTokenizer extends LineTokenizer {
   private buf = '';
-  private line = 1;
-  private started = false;
   /** Rows with more cells than this are parse errors (set from the header). */
   maxCells = Infinity;
   /** Index in buf of the next '"' at or after the scan position (-1: none; cached to keep scans linear). */
   private nextQuote = -2;
-  /** Inside a physical line already rejected as too long: drop text up to its end. */
-  private skipping = false;
   /**
    * Text pushed after a pending record that cannot have ended in it (no '\n'; or no '"'
    * while a quoted field is open): kept aside, unscanned, so that a long record costs
@@ -61,6 +58,7 @@ export class CsvTokenizer {
     private readonly handler: CsvRowHandler,
     opts: CsvOptions = {},
   ) {
+    super();
     this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.delim = opts.delimiter ?? ',';
     this.delimCode = this.delim.charCodeAt(0);
@@ -73,20 +71,9 @@ export class CsvTokenizer {
    * then left for the next push, so records come out the same however the input was cut.
    */
   push(text: string, final = false, chunkEnd = true): void {
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    if (this.skipping) {
-      const nl = text.indexOf('\n');
-      if (nl === -1) {
-        if (final) this.skipping = false;
-        return;
-      }
-      this.skipping = false;
-      this.line++;
-      text = text.slice(nl + 1);
-    }
+    const rest = this.begin(text, final);
+    if (rest === null) return;
+    text = rest;
     if (this.buf.length > 0 && !final && !this.rescan && (text.indexOf('\n') === -1 || (this.wantQuote && text.indexOf('"') === -1))) {
       this.hold(text, chunkEnd);
       return;

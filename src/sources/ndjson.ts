@@ -9,6 +9,7 @@
 import { MAX_DEPTH, nestsDeeperThan, parseRecordText } from '../contract/lossless.js';
 import type { Fields } from '../pipeline/types.js';
 import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
+import { LineTokenizer } from './line-start.js';
 
 export interface NdjsonHandler {
   row(value: Fields, line: number): void;
@@ -21,41 +22,27 @@ export interface NdjsonOptions {
   maxRecordBytes?: number;
 }
 
-export class NdjsonTokenizer {
+export class NdjsonTokenizer extends LineTokenizer {
   /** Text of the line being read, in the pieces it came in (joined once, at its end). */
   private parts: string[] = [];
   private partChars = 0;
   /** UTF-8 bytes of `parts`, once counting them matters (-1: not counted yet). */
   private partBytes = -1;
-  /** Inside a line already rejected as too long: drop text up to its end. */
-  private skipping = false;
-  private line = 1;
-  private started = false;
   private readonly max: number;
 
   constructor(
     private readonly handler: NdjsonHandler,
     opts: NdjsonOptions = {},
   ) {
+    super();
     this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   }
 
   push(text: string, final = false): void {
-    if (!this.started && text.length > 0) {
-      this.started = true;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
+    const rest = this.begin(text, final);
+    if (rest === null) return;
+    text = rest;
     let i = 0;
-    if (this.skipping) {
-      const nl = text.indexOf('\n');
-      if (nl === -1) {
-        if (final) this.skipping = false;
-        return;
-      }
-      this.skipping = false;
-      this.line++;
-      i = nl + 1;
-    }
     if (this.parts.length > 0) {
       const nl = text.indexOf('\n', i);
       if (nl === -1 && !final) {
