@@ -1,5 +1,5 @@
 // The shared retry machinery (src/sinks/util): full jitter, Retry-After, the retry loop, the breaker.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { fullJitterDelay, GaveUp, parseRetryAfter, withRetries, type Attempt } from '../../src/sinks/util/backoff.js';
 import { CircuitBreaker } from '../../src/sinks/util/breaker.js';
@@ -35,12 +35,25 @@ describe('Retry-After', () => {
   });
 });
 
+/** withRetries and the breaker wait on timers: fake ones, advanced by the tests. */
+function fakeTimers(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
 describe('withRetries', () => {
+  fakeTimers();
   const fail = (retryAfterMs?: number): Attempt<string> => ({ ok: false, retryable: true, error: new Error('HTTP 503'), retryAfterMs });
 
   it('tries maxTries times, then gives up with the last error and the count', async () => {
     let tries = 0;
-    const err = await withRetries(async () => (tries++, fail()), { policy: { baseMs: 1, capMs: 2 }, maxTries: 4, maxTimeMs: 10_000 }).catch((e: unknown) => e);
+    const p = withRetries(async () => (tries++, fail()), { policy: { baseMs: 1, capMs: 2 }, maxTries: 4, maxTimeMs: 10_000 }).catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    const err = await p;
     expect(tries).toBe(4);
     expect(err).toBeInstanceOf(GaveUp);
     expect(err).toMatchObject({ tries: 4, retryable: true, message: 'HTTP 503' });
@@ -57,18 +70,22 @@ describe('withRetries', () => {
     const t0 = Date.now();
     const err = await withRetries(async () => fail(60_000), { policy: { baseMs: 1, capMs: 1 }, maxTries: 5, maxTimeMs: 5_000 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ tries: 1 });
-    expect(Date.now() - t0).toBeLessThan(500);
+    expect(Date.now() - t0).toBe(0); // (fake time: no timer was waited on)
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('stops waiting when aborted', async () => {
     const ctl = new AbortController();
     setTimeout(() => ctl.abort(new Error('another batch gave up')), 50);
-    const err = await withRetries(async () => fail(10_000), { policy: { baseMs: 1, capMs: 1 }, maxTries: 5, maxTimeMs: 60_000, signal: ctl.signal }).catch((e: unknown) => e);
+    const p = withRetries(async () => fail(10_000), { policy: { baseMs: 1, capMs: 1 }, maxTries: 5, maxTimeMs: 60_000, signal: ctl.signal }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(50); // long before the 10 s Retry-After
+    const err = await p;
     expect((err as GaveUp).lastError.message).toBe('another batch gave up');
   });
 });
 
 describe('CircuitBreaker', () => {
+  fakeTimers();
   it('opens after the threshold, lets one probe through after the pause, and closes on its success', async () => {
     const opened: number[] = [];
     const b = new CircuitBreaker({ threshold: 2, pauseMs: 100, onOpen: ({ failures }) => opened.push(failures) });
@@ -79,13 +96,15 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('open');
     expect(b.describe()).toMatch(/^breaker open 0\.\ds$/);
     expect(opened).toEqual([2]);
-    const t0 = Date.now();
-    const probe = await b.acquire();
+    let probe: boolean | undefined;
+    void b.acquire().then((v) => (probe = v));
+    await vi.advanceTimersByTimeAsync(99);
+    expect(probe).toBeUndefined(); // the pause is not over
+    await vi.advanceTimersByTimeAsync(1);
     expect(probe).toBe(true);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(90);
     let second = false;
     const waiting = b.acquire().then((v) => (second = v));
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(second).toBe(false); // one probe at a time
     b.success();
     await waiting;
@@ -96,8 +115,12 @@ describe('CircuitBreaker', () => {
   it('opens again when the probe fails, and refuses to wait past a deadline', async () => {
     const b = new CircuitBreaker({ threshold: 1, pauseMs: 50 });
     b.failure(new Error('x'));
-    expect(await b.acquire(Date.now() + 10)).toBe(false);
-    expect(await b.acquire()).toBe(true);
+    const early = b.acquire(Date.now() + 10);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await early).toBe(false);
+    const later = b.acquire();
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await later).toBe(true);
     b.failure(new Error('probe failed'));
     expect(b.state).toBe('open');
     expect(b.opens).toBe(2);

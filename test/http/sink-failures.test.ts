@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SinkFailure } from '../../src/errors.js';
 import { customers, httpSink, scriptedServer } from '../support/serve.js';
+import { FakeClock, httpSinkOn, until } from './fake-clock.js';
 import { rowsOf, write } from './write.js';
 
 async function closedPort(): Promise<number> {
@@ -74,15 +75,16 @@ describe('HTTP sink: retrying', () => {
     const server = await scriptedServer((_r, n) =>
       n === 1 ? { status: 429, headers: { 'retry-after': '1' } } : n === 2 ? { status: 503, headers: { 'retry-after': inThreeSeconds() } } : { status: 200 },
     );
-    const { sink } = await httpSink(`${server.url}/in`, { retryBaseMs: '1', retryCapMs: '1' });
-    const t0 = Date.now();
-    await write(sink, customers(1));
-    const elapsed = Date.now() - t0;
+    const clock = new FakeClock();
+    const { sink } = httpSinkOn(clock, `${server.url}/in`, { retryBaseMs: '1', retryCapMs: '1' });
+    expect(await write(sink, customers(1))).toEqual({});
     await sink.close();
     await server.close();
     expect(server.requests).toHaveLength(3);
-    expect(elapsed).toBeGreaterThanOrEqual(1000 + 2000 - 50);
-    expect(elapsed).toBeLessThan(5000);
+    expect(clock.waits).toHaveLength(2); // what the sink waited, on its clock
+    expect(clock.waits[0]).toBe(1000);
+    expect(clock.waits[1]).toBeGreaterThan(2000);
+    expect(clock.waits[1]).toBeLessThanOrEqual(3000);
   });
 
   it('gives up after --retries with a message naming the URL, and every record undelivered', async () => {
@@ -108,12 +110,16 @@ describe('HTTP sink: retrying', () => {
 
   it('gives up after --retry-max-time', async () => {
     const server = await scriptedServer(() => ({ status: 503 }));
-    const { sink } = await httpSink(`${server.url}/in`, { retries: '1000', retryMaxTime: '300ms', retryBaseMs: '20', retryCapMs: '40', breakerThreshold: '1000' });
-    const t0 = Date.now();
+    const clock = new FakeClock();
+    const { sink } = httpSinkOn(clock, `${server.url}/in`, { retries: '1000', retryMaxTime: '300ms', retryBaseMs: '20', retryCapMs: '40', breakerThreshold: '1000' });
+    const t0 = clock.now();
     const err = (await write(sink, customers(1))).failure;
+    await sink.close();
     await server.close();
     expect(err!.message).toMatch(/: HTTP 503; gave up after \d+ tries in 0\.\ds$/);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(clock.now() - t0).toBeGreaterThan(300 - 40); // the budget spent, on the clock
+    expect(clock.now() - t0).toBeLessThanOrEqual(300);
+    expect(server.requests.length).toBe(clock.waits.length + 1); // one try per wait, and the first
   });
 
   it('times a request out after --timeout-ms and retries it', async () => {
@@ -130,15 +136,17 @@ describe('HTTP sink: retrying', () => {
   it('opens the circuit breaker after a run of failures, says so, and probes before going on', async () => {
     let up = false;
     const server = await scriptedServer(() => ({ status: up ? 200 : 503 }));
-    const { sink, logs } = await httpSink(`${server.url}/in`, { breakerThreshold: '3', breakerPauseMs: '300', retries: '50', retryBaseMs: '1', retryCapMs: '5', batchRecords: '1', concurrency: '3' });
+    const clock = new FakeClock(100); // retries go at once; the 300 ms pause waits for fire()
+    const { sink, logs } = httpSinkOn(clock, `${server.url}/in`, { breakerThreshold: '3', breakerPauseMs: '300', retries: '50', retryBaseMs: '1', retryCapMs: '5', batchRecords: '1', concurrency: '3' });
     const writing = write(sink, customers(3));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(sink.status!()).toMatch(/^http: \d in flight, breaker open 0\.\ds$/);
+    await until(() => clock.held > 0);
+    expect(sink.status!()).toMatch(/^http: \d in flight, breaker open 0\.3s$/);
     const atOpen = server.requests.length;
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
     expect(server.requests.length).toBe(atOpen); // nothing sent while open
     up = true;
-    await writing;
+    clock.fire();
+    expect(await writing).toEqual({});
     expect(logs.some((l) => /3 failed tries in a row to http:\/\/127\.0\.0\.1:\d+\/in \(last: HTTP 503\); circuit breaker open, next try in 0\.3s/.test(l))).toBe(true);
     expect(sink.stats!()).toMatchObject({ breakerOpens: 1, delivered: 3 });
     expect(sink.status!()).toBe('http: 0 in flight');

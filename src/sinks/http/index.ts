@@ -9,7 +9,7 @@ import type { EncodedLines, Rec, Sink, SinkBatch, SinkWriteResult } from '../../
 import type { ComponentContext } from '../index.js';
 import { GaveUp, withRetries } from '../util/backoff.js';
 import { CircuitBreaker } from '../util/breaker.js';
-import { SystemClock, type Timer } from '../util/clock.js';
+import { SystemClock, type Clock, type Timer } from '../util/clock.js';
 import { Semaphore } from '../util/semaphore.js';
 import { Watchdog } from '../util/watchdog.js';
 import { Batch, type BatchResult, Batcher, type PendingBatch } from './batcher.js';
@@ -52,8 +52,6 @@ export class HttpSink implements Sink {
   private readonly baseHeaders: Record<string, string>;
   /** Batches launched and not settled, with how to settle them (the watchdog may have to). */
   private readonly pending = new Map<Promise<unknown>, { job: Job; resolve: (r: BatchResult) => void }>();
-  /** Timers of this sink (retry back-off, breaker), for the watchdog. */
-  private readonly clock = new SystemClock();
   private readonly live = { requests: 0, encoding: 0 };
   private readonly watchdog: Watchdog;
   /** Each line batch's line positions (for the halves of a 413 batch). */
@@ -75,6 +73,8 @@ export class HttpSink implements Sink {
   constructor(
     private readonly opts: HttpSinkOptions,
     private readonly ctx: Pick<ComponentContext, 'log' | 'debug' | 'pipeline' | 'observeLatency'>,
+    /** Timers of this sink (retry back-off, breaker), counted for the watchdog; tests give a fake one. */
+    private readonly clock: Clock & { readonly pending: number } = new SystemClock(),
   ) {
     this.client = new HttpClient(opts, {
       onStatus: (status, seconds) => {
