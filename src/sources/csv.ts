@@ -6,7 +6,7 @@
 // It is also the hot path: rows without quotes take a split(',') fast path.
 // test/sources/csv.test.ts checks it against csv-parse on well-formed input.
 
-import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
+import { PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
 import { LineTokenizer } from './line-start.js';
 
 /** Receives what the tokenizer finds, in input order. */
@@ -50,7 +50,6 @@ export class CsvTokenizer extends LineTokenizer {
   private wantQuote = false;
   /** buf starts with text not scanned yet (the rest after a too-long record), not with one pending record. */
   private rescan = false;
-  private readonly max: number;
   private readonly delim: string;
   private readonly delimCode: number;
 
@@ -58,8 +57,7 @@ export class CsvTokenizer extends LineTokenizer {
     private readonly handler: CsvRowHandler,
     opts: CsvOptions = {},
   ) {
-    super();
-    this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    super(opts.maxRecordBytes);
     this.delim = opts.delimiter ?? ',';
     this.delimCode = this.delim.charCodeAt(0);
   }

@@ -1,5 +1,6 @@
 // What the CSV and NDJSON tokenizers do first with each push: drop a byte order mark at
 // the very start of the input, and skip the rest of a line already cut at the record limit.
+import { DEFAULT_MAX_RECORD_BYTES } from './limits.js';
 
 export abstract class LineTokenizer {
   /** The physical line the next record starts on. */
@@ -8,6 +9,12 @@ export abstract class LineTokenizer {
   protected started = false;
   /** Inside a line already rejected as too long: drop text up to its end. */
   protected skipping = false;
+  /** Longest record in UTF-8 bytes. */
+  protected readonly max: number;
+
+  constructor(maxRecordBytes: number | undefined) {
+    this.max = maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  }
 
   /** The pushed text left to read, or null when all of it is the rest of a skipped line. */
   protected begin(text: string, final: boolean): string | null {

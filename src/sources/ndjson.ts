@@ -8,7 +8,7 @@
 
 import { MAX_DEPTH, nestsDeeperThan, parseRecordText } from '../contract/lossless.js';
 import type { Fields } from '../pipeline/types.js';
-import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
+import { PREVIEW_CHARS, preview, tooLongReason, utf8Longer } from './limits.js';
 import { LineTokenizer } from './line-start.js';
 
 export interface NdjsonHandler {
@@ -28,14 +28,12 @@ export class NdjsonTokenizer extends LineTokenizer {
   private partChars = 0;
   /** UTF-8 bytes of `parts`, once counting them matters (-1: not counted yet). */
   private partBytes = -1;
-  private readonly max: number;
 
   constructor(
     private readonly handler: NdjsonHandler,
     opts: NdjsonOptions = {},
   ) {
-    super();
-    this.max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    super(opts.maxRecordBytes);
   }
 
   push(text: string, final = false): void {

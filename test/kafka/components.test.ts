@@ -52,6 +52,13 @@ const sum = (o: Record<number, number>): number => Object.values(o).reduce((a, b
 describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
   const { kafka } = useKafka();
   const addr = (topic: string): string => `kafka://${kafka.bootstrap}/${topic}`;
+  /** A one-partition topic holding `n` messages {"i": 0..n-1}, and a group that never read it. */
+  const numbered = async (prefix: string, n: number): Promise<{ topic: string; group: string }> => {
+    const topic = uniqueName(prefix);
+    await kafka.createTopic(topic, 1);
+    await produce(kafka.bootstrap, topic, Array.from({ length: n }, (_, i) => ({ value: JSON.stringify({ i }) })));
+    return { topic, group: uniqueName('g') };
+  };
 
   it.skipIf(!kcat)('sink: keyed JSON with a kind header, readable by kcat', async () => {
     const base = uniqueName('sink');
@@ -88,10 +95,7 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
   });
 
   it('commits only what was acked; the rest is read again by the next member', async () => {
-    const topic = uniqueName('ack');
-    await kafka.createTopic(topic, 1);
-    await produce(kafka.bootstrap, topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }) })));
-    const group = uniqueName('g');
+    const { topic, group } = await numbered('ack', 30);
     const src = await createKafkaSource(addr(topic), ctx({ group, kafkaBatch: '10' }));
     let seen = 0;
     for await (const b of src.batches()) {
@@ -107,10 +111,7 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
   });
 
   it('close() twice: the second call gets the first promise, which commits what was acked', async () => {
-    const topic = uniqueName('close');
-    await kafka.createTopic(topic, 1);
-    await produce(kafka.bootstrap, topic, Array.from({ length: 5 }, (_, i) => ({ value: JSON.stringify({ i }) })));
-    const group = uniqueName('g');
+    const { topic, group } = await numbered('close', 5);
     const src = await createKafkaSource(addr(topic), ctx({ group, until: 'caught-up' }));
     for await (const b of src.batches()) await b.ack!();
     const first = src.close!();
@@ -123,10 +124,7 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
   });
 
   it('a runner holding several unacked batches still gets new messages, and acks after close() commit', async () => {
-    const topic = uniqueName('held');
-    await kafka.createTopic(topic, 1);
-    await produce(kafka.bootstrap, topic, Array.from({ length: 30 }, (_, i) => ({ value: JSON.stringify({ i }) })));
-    const group = uniqueName('g');
+    const { topic, group } = await numbered('held', 30);
     const src = await createKafkaSource(addr(topic), ctx({ group, kafkaBatch: '10' }));
     const held: (() => Promise<void>)[] = [];
     let seen = 0;
