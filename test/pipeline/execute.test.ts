@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, runCli, tempDir } from '../support/cli.js';
+import { startServe } from '../support/serve.js';
 
 let dir: string;
 let cleanup: () => void;
@@ -60,5 +61,25 @@ describe('the stages of a run are closed once, on every path', () => {
     expect(r.stdout).toMatch(/recflow run --dry-run/);
     expect(readFileSync(marker, 'utf8')).toBe('');
     expect(existsSync(join(dir, 'never.ndjson'))).toBe(false);
+  });
+});
+
+describe('one signal rule for every command', () => {
+  it.each<[NodeJS.Signals, number]>([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ])('serve: a second %s while it drains exits at once with %i', async (signal, code) => {
+    // a request held 3 s keeps the drain going: the second signal must not wait for it
+    const s = await startServe(['--latency-ms', '3000']);
+    const pending = fetch(`${s.url}/in`, { method: 'POST', body: '{"kind":"customer","customer_id":"A"}\n' }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const began = Date.now();
+    s.child.kill(signal);
+    await new Promise((r) => setTimeout(r, 300));
+    const res = await s.stop(signal);
+    expect(res.signal).toBeNull();
+    expect(res.code).toBe(code);
+    expect(Date.now() - began).toBeLessThan(2500);
+    await pending;
   });
 });
