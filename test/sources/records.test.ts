@@ -1,5 +1,5 @@
 // Deep, huge and unusual records through the built CLI, on both runners
-// (RECFLOW_WORKERS=0: sequential; RECFLOW_WORKERS=1: the parallel fast path).
+// (RECFLOW_WORKERS=0: sequential; RECFLOW_WORKERS=1: the parallel engine).
 // Peak memory is measured in the child with a preload that writes
 // process.resourceUsage().maxRSS at exit (the CLI's own summary only samples RSS).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
