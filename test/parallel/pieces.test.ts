@@ -66,7 +66,7 @@ async function sequential(path: string, format: Format | undefined, readBytes: n
   const sink: Sink = {
     name: 'collect',
     maxInFlight: 4,
-    write: async (records) => {
+    write: async ({ records = [] }) => {
       for (const r of records) {
         out += JSON.stringify(r.value) + '\n';
         pos.push(r.pos);

@@ -163,18 +163,6 @@ export async function httpSink(url: string, opts: Record<string, unknown> = {}, 
   return { sink, logs };
 }
 
-/** Writes in chunks with up to maxInFlight writes pending, awaited in order, as the runner does. */
-export async function pump(sink: Sink, records: Rec[], chunk: number): Promise<{ rejected: number; results: Awaited<ReturnType<Sink['write']>>[] }> {
-  const pending: Promise<Awaited<ReturnType<Sink['write']>>>[] = [];
-  const results: Awaited<ReturnType<Sink['write']>>[] = [];
-  for (let i = 0; i < records.length; i += chunk) {
-    pending.push(sink.write(records.slice(i, i + chunk)));
-    if (pending.length >= sink.maxInFlight) results.push(await pending.shift()!);
-  }
-  while (pending.length > 0) results.push(await pending.shift()!);
-  return { rejected: results.reduce((n, r) => n + (r.rejected?.length ?? 0), 0), results };
-}
-
 export function ids(ndjson: string): string[] {
   return ndjson
     .split('\n')
