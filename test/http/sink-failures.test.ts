@@ -139,7 +139,12 @@ describe('HTTP sink: retrying', () => {
     const clock = new FakeClock(100); // retries go at once; the 300 ms pause waits for fire()
     const { sink, logs } = httpSinkOn(clock, `${server.url}/in`, { breakerThreshold: '3', breakerPauseMs: '300', retries: '50', retryBaseMs: '1', retryCapMs: '5', batchRecords: '1', concurrency: '3' });
     const writing = write(sink, customers(3));
-    await until(() => clock.held > 0);
+    // open, and every try sent before it opened answered (those may still be on their way)
+    const answered = (): boolean => {
+      const st = sink.stats() as { requests: number; statusCounts: Record<string, number> };
+      return st.requests === (st.statusCounts['503'] ?? 0);
+    };
+    await until(() => clock.held > 0 && answered());
     expect(sink.status!()).toMatch(/^http: \d in flight, breaker open 0\.3s$/);
     const atOpen = server.requests.length;
     for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
