@@ -34,7 +34,7 @@ export interface PieceTask {
   write: boolean;
   /** Output one text per kind (a `{kind}` sink). */
   split: boolean;
-  /** Also give each output line's end and position (a LineSink cuts batches by them; not with split). */
+  /** Also give each output line's end and position (a sink that declares 'ndjson-lines' or 'ndjson-keyed' cuts batches by them; not with split). */
   lines: boolean;
   /** With `lines`: also give each output line's Kafka message key and kind (a Kafka sink; see contract/message-key.ts). */
   keys?: boolean;

@@ -17,6 +17,7 @@ import { countOut, deadLetterLines, failedWrite, outputsOf, sinkFailure, type Te
 import { StringDecoder } from 'node:string_decoder';
 import type { PieceResult, PieceTask } from './piece.js';
 import { PiecePool } from './pool.js';
+import { asBuffer, BufferPool } from './buffers.js';
 import { Splitter, tailOf, type Piece } from './splitter.js';
 
 export interface ParallelOptions {
@@ -85,8 +86,8 @@ export class ParallelRunner {
   private doneBytes = 0;
   private lastBytes = 0;
   private applied = 0;
-  /** Piece buffers done with, for the next pieces. */
-  private inputs: ArrayBuffer[] = [];
+  /** Piece buffers done with, for the next pieces (buffers.ts: who owns a buffer when). */
+  private readonly inputs: BufferPool;
 
   constructor(
     private readonly plan: RunPlan,
@@ -100,6 +101,7 @@ export class ParallelRunner {
     // for results waiting to be applied; more only costs memory
     this.maxPieces = opts.maxPieces ?? opts.workers * 2 + 3;
     this.maxWrites = opts.maxWrites ?? 2;
+    this.inputs = new BufferPool(4, opts.pieceChars + (opts.pieceChars >> 1));
   }
 
   /** Stop reading; what was read is still written, then run() returns. */
@@ -350,18 +352,11 @@ export class ParallelRunner {
   }
 
   /** A buffer for a piece's bytes, at least `bytes` long, with an ArrayBuffer of its own. */
-  private readonly allocInput = (bytes: number): Buffer => {
-    const i = this.inputs.findIndex((b) => b.byteLength >= bytes);
-    if (i !== -1) return Buffer.from(this.inputs.splice(i, 1)[0]!);
-    return Buffer.allocUnsafeSlow(Math.max(bytes, this.opts.pieceChars + (this.opts.pieceChars >> 1)));
-  };
+  private readonly allocInput = (bytes: number): Buffer => this.inputs.take(bytes);
 
   /** Buffers done with: the piece's bytes for later pieces, output buffers back to the workers. */
   private release(input: Buffer, outputs: Uint8Array[]): void {
-    if (input.buffer.byteLength > 0) {
-      this.inputs.push(input.buffer as ArrayBuffer);
-      if (this.inputs.length > 4) this.inputs.shift();
-    }
+    this.inputs.give(input);
     for (const o of outputs) this.pool.recycle(o.buffer as ArrayBuffer);
   }
 
@@ -391,8 +386,4 @@ export class ParallelRunner {
     if (rows.length > 0) this.plan.stats.countRejected(rows);
     if (rows.length > 0) this.plan.dlq.write(rows);
   }
-}
-
-function asBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 }
