@@ -7,6 +7,7 @@ import { constants, createGzip } from 'node:zlib';
 import { stringifyLossless } from '../contract/lossless.js';
 import { AsideFile, clearLeftovers, isSpecialFile, syncDir } from '../sinks/util/atomic-file.js';
 import type { Kind, Refusal, Rejected } from './types.js';
+import { recordRow } from './dead-row.js';
 
 /** What a dead-letter row needs of a record a sink refused. */
 export interface Refused {
@@ -26,8 +27,7 @@ export function refusedRows(records: ArrayLike<Refused>, refused: readonly Refus
     const invalidKind = r.code === 'invalid_kind';
     for (let i = r.from; i < r.to; i++) {
       const rec = records[i]!;
-      const error = { field: invalidKind ? 'kind' : null, code: r.code, message: r.message };
-      rows.push({ source: rec.source, line: rec.line, kind: invalidKind ? null : (rec.kind ?? null), errors: [error], record: rec.raw });
+      rows.push(recordRow(rec, r.code, invalidKind ? 'kind' : null, r.message, invalidKind ? null : rec.kind));
     }
   }
   return rows;

@@ -7,6 +7,7 @@ import { AckGate, isLateAck } from './acks.js';
 import { refusedRows, type DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
 import { byInputOrder, type Rec, type Rejected, type Sink, type SinkWriteResult, type Source, type SourceBatch, type Stage, type StageResult, type StageSpec } from './types.js';
+import { recordRow } from './dead-row.js';
 
 export interface RunPlan {
   sources: Source[];
@@ -198,7 +199,7 @@ export class Runner {
     this.reject(rejected.splice(0).sort(byInputOrder));
     const message = (err as Error)?.message ?? String(err);
     this.plan.stats.failed += records.length;
-    this.plan.dlq.write(records.map((r) => ({ source: r.source, line: r.line, kind: r.kind ?? null, errors: [{ field: null, code: 'stage_error' as const, message }], record: r.raw })));
+    this.plan.dlq.write(records.map((r) => recordRow(r, 'stage_error', null, message)));
   }
 
   /** Let stages that hold records (dedupe keep=last...) emit them at the end of input. */

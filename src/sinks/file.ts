@@ -12,6 +12,7 @@ import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from '.
 import { endOutput, formatOf, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
 import type { ComponentContext } from './index.js';
 import { log } from '../log.js';
+import { recordRow } from '../pipeline/dead-row.js';
 
 /** Where the sink's records go: stdout, or one file per kind and per rotated set. */
 interface Output {
@@ -53,13 +54,7 @@ export function invalidKindMessage(r: Pick<Rec, 'value' | 'kind'>): string {
 }
 
 export function invalidKind(r: Rec): Rejected {
-  return {
-    source: r.source,
-    line: r.line,
-    kind: null,
-    errors: [{ field: 'kind', code: 'invalid_kind', message: invalidKindMessage(r) }],
-    record: r.raw,
-  };
+  return recordRow(r, 'invalid_kind', 'kind', invalidKindMessage(r), null);
 }
 
 /** Kinds a `{kind}` path may get from the contract (`unknown`: no kind decided). */

@@ -2,9 +2,10 @@
 // the default of `run` (its hot path) and what `--stage validate --stage normalize` becomes.
 import { checkRecord, detectKind } from '../contract/index.js';
 import type { Rec, Rejected, Stage, StageResult } from '../pipeline/types.js';
+import { deadRow } from '../pipeline/dead-row.js';
 
 export function rejectOf(r: Rec, errors: Rejected['errors'], kind = r.kind ?? null): Rejected {
-  return { source: r.source, line: r.line, kind, errors, record: r.raw };
+  return deadRow(r, kind, errors, r.raw);
 }
 
 export const contractStage: Stage = {

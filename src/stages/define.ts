@@ -2,6 +2,7 @@
 // gives create() its type, and is read back by docs.ts for `recflow stages`.
 import { z } from 'zod';
 import type { ErrorCode, Fields, Rec, Rejected, Stage } from '../pipeline/types.js';
+import { recordRow } from '../pipeline/dead-row.js';
 
 export interface StageContext {
   /** Folder that relative paths in options are resolved against (cwd for flags, the config file's folder). */
@@ -86,13 +87,7 @@ export const opt = {
 
 /** A dead-letter line for a record a stage rejects; the message names the stage. */
 export function rejectOf(r: Rec, stage: string, code: ErrorCode, field: string | null, message: string): Rejected {
-  return {
-    source: r.source,
-    line: r.line,
-    kind: r.kind ?? null,
-    errors: [{ field, code, message: `${stage}: ${message}` }],
-    record: r.raw,
-  };
+  return recordRow(r, code, field, `${stage}: ${message}`);
 }
 
 /** The current value of a field; `kind` falls back to the decided kind when the record does not carry it. */

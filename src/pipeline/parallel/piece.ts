@@ -22,6 +22,7 @@ import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
+import { lineRow } from '../dead-row.js';
 
 export type { PieceResult, PieceTask } from './piece-types.js';
 export { transferables } from './buffers.js';
@@ -245,13 +246,7 @@ export class PieceWork {
   /** A parse error: the same dead-letter row as the sequential reader's. */
   bad(line: number, raw: string, reason: string, code: 'parse_error' | 'too_long' = 'parse_error'): void {
     this.recordsIn++;
-    this.rejected.push({
-      source: this.source,
-      line,
-      kind: this.kindHint ?? null,
-      errors: [{ field: null, code, message: `${this.source}:${line}: ${reason}` }],
-      record: raw,
-    });
+    this.rejected.push(lineRow(this.source, line, this.kindHint, code, reason, raw));
   }
 
   private record(raw: Fields, line: number): void {
