@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_STATUS, RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { VERSION } from '../version.js';
-import { stdoutGone } from './epipe.js';
+import { stdoutGone } from '../pipeline/epipe.js';
 import { paintFor } from './common.js';
 import { contractCommand } from './contract.js';
 import { generateCommand } from './generate.js';

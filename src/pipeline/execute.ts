@@ -8,7 +8,7 @@ import { Progress } from './progress.js';
 import { makeRunner, type PlanRunner } from './parallel/index.js';
 import type { MetricsServer } from './metrics.js';
 import { log } from '../log.js';
-import { stdoutGone } from '../cli/epipe.js';
+import { stdoutGone } from './epipe.js';
 import { onStdout, parseReports, ReportCollector, type ReportSpec } from '../report/index.js';
 import type { RunOutcome } from './runner.js';
 import { RunStats } from './stats.js';
