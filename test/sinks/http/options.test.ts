@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { RecflowError } from '../../src/errors.js';
-import { addHttpSinkOptions, isRetriedStatus, parseHttpSinkOptions } from '../../src/sinks/http/options.js';
-import { tempDir } from '../support/cli.js';
+import { RecflowError } from '../../../src/errors.js';
+import { addHttpSinkOptions, isRetriedStatus, parseHttpSinkOptions } from '../../../src/sinks/http/options.js';
+import { tempDir } from '../../support/cli.js';
 
 const URL_ = 'https://api.example.com/v1/batch';
 const parse = (opts: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) => parseHttpSinkOptions(URL_, opts, env);

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collect, spawnCli, tempDir } from '../support/cli.js';
-import { startServe } from '../support/serve.js';
+import { collect, spawnCli, tempDir } from '../../support/cli.js';
+import { startServe } from '../../support/serve.js';
 
 let dir: string;
 let cleanup: () => void;

@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer, type ServeOptions } from '../../src/serve/server.js';
-import { tempDir } from '../support/cli.js';
-import { customers, httpSink, ids, scriptedServer } from '../support/serve.js';
+import { startServer, type RunningServer, type ServeOptions } from '../../../src/serve/server.js';
+import { tempDir } from '../../support/cli.js';
+import { customers, httpSink, ids, scriptedServer } from '../../support/serve.js';
 import { pump, write } from './write.js';
 
 let tmp: ReturnType<typeof tempDir>;

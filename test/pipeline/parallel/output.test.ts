@@ -1,11 +1,11 @@
 // Which text path the parallel runner takes for a sink follows what the sink declares
 // it takes (Sink.encoded), never its class; and what each path hands the sink.
 import { describe, expect, it } from 'vitest';
-import { textOutOf } from '../../src/pipeline/parallel/output.js';
-import type { PieceResult } from '../../src/pipeline/parallel/piece.js';
-import type { EncodedKind, Sink, SinkBatch } from '../../src/pipeline/types.js';
-import { createStdoutSink } from '../../src/sinks/file.js';
-import { createHttpSink } from '../../src/sinks/http/index.js';
+import { textOutOf } from '../../../src/pipeline/parallel/output.js';
+import type { PieceResult } from '../../../src/pipeline/parallel/piece.js';
+import type { EncodedKind, Sink, SinkBatch } from '../../../src/pipeline/types.js';
+import { createStdoutSink } from '../../../src/sinks/file.js';
+import { createHttpSink } from '../../../src/sinks/http/index.js';
 
 /** A sink that declares `encoded` and keeps what it was given. */
 function declaring(encoded: EncodedKind | undefined, extra: Partial<Sink> = {}): Sink & { batches: SinkBatch[]; flushes: number } {

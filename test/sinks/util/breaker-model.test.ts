@@ -9,9 +9,9 @@
 // every batch ends within the request it has on the way.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { GaveUp, withRetries, type Attempt } from '../../src/sinks/util/backoff.js';
-import { CircuitBreaker } from '../../src/sinks/util/breaker.js';
-import type { Clock, Timer } from '../../src/sinks/util/clock.js';
+import { GaveUp, withRetries, type Attempt } from '../../../src/sinks/util/backoff.js';
+import { CircuitBreaker } from '../../../src/sinks/util/breaker.js';
+import type { Clock, Timer } from '../../../src/sinks/util/clock.js';
 
 /** Timers fire in due order; each may fire up to `early` ms before its due time, as seen by now(). */
 class FakeClock implements Clock {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { runCli, tempDir } from '../support/cli.js';
+import { runCli, tempDir } from '../../support/cli.js';
 
 let dir: string;
 let cleanup: () => void;

@@ -2,8 +2,8 @@
 // the circuit breaker, and which statuses are retried.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { SinkFailure } from '../../src/errors.js';
-import { customers, httpSink, scriptedServer } from '../support/serve.js';
+import { SinkFailure } from '../../../src/errors.js';
+import { customers, httpSink, scriptedServer } from '../../support/serve.js';
 import { FakeClock, httpSinkOn, until } from './fake-clock.js';
 import { rowsOf, write } from './write.js';
 

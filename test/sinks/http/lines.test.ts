@@ -4,10 +4,10 @@
 import fc from 'fast-check';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { Rec } from '../../src/pipeline/types.js';
-import { Batch, Batcher, type BatchLimits } from '../../src/sinks/http/batcher.js';
-import { encodeBody } from '../../src/sinks/http/encode.js';
-import { LineBatch, LineBatcher, type PositionedLines } from '../../src/sinks/http/lines.js';
+import type { Rec } from '../../../src/pipeline/types.js';
+import { Batch, Batcher, type BatchLimits } from '../../../src/sinks/http/batcher.js';
+import { encodeBody } from '../../../src/sinks/http/encode.js';
+import { LineBatch, LineBatcher, type PositionedLines } from '../../../src/sinks/http/lines.js';
 
 interface Cut {
   seq: number;

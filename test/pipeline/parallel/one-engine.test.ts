@@ -7,8 +7,8 @@ import fc from 'fast-check';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
-import { scriptedServer, type ScriptedServer } from '../support/serve.js';
+import { runCli, tempDir } from '../../support/cli.js';
+import { scriptedServer, type ScriptedServer } from '../../support/serve.js';
 
 let dir: string;
 let cleanup: () => void;

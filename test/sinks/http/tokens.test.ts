@@ -5,11 +5,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isLoopback, parseServeOptions } from '../../src/cli/serve.js';
-import { RecflowError } from '../../src/errors.js';
-import { checkToken, parseHeaders } from '../../src/sinks/http/options.js';
-import { FIXTURES, runCli, tempDir } from '../support/cli.js';
-import { scriptedServer, startServe, type ScriptedServer, type ServeHandle } from '../support/serve.js';
+import { isLoopback, parseServeOptions } from '../../../src/cli/serve.js';
+import { RecflowError } from '../../../src/errors.js';
+import { checkToken, parseHeaders } from '../../../src/sinks/http/options.js';
+import { FIXTURES, runCli, tempDir } from '../../support/cli.js';
+import { scriptedServer, startServe, type ScriptedServer, type ServeHandle } from '../../support/serve.js';
 
 let tmp: ReturnType<typeof tempDir>;
 let target: ScriptedServer;

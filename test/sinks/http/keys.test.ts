@@ -6,9 +6,9 @@ import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, utime
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchKey } from '../../src/sinks/http/idempotency.js';
-import { tempDir } from '../support/cli.js';
-import { customers, httpSink, runRecflow, scriptedServer, startServe, type ServeHandle } from '../support/serve.js';
+import { batchKey } from '../../../src/sinks/http/idempotency.js';
+import { tempDir } from '../../support/cli.js';
+import { customers, httpSink, runRecflow, scriptedServer, startServe, type ServeHandle } from '../../support/serve.js';
 import { write } from './write.js';
 
 let tmp: ReturnType<typeof tempDir>;

@@ -1,9 +1,9 @@
 // The shared retry machinery (src/sinks/util): full jitter, Retry-After, the retry loop, the breaker.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { fullJitterDelay, GaveUp, parseRetryAfter, withRetries, type Attempt } from '../../src/sinks/util/backoff.js';
-import { CircuitBreaker } from '../../src/sinks/util/breaker.js';
-import { Semaphore } from '../../src/sinks/util/semaphore.js';
+import { fullJitterDelay, GaveUp, parseRetryAfter, withRetries, type Attempt } from '../../../src/sinks/util/backoff.js';
+import { CircuitBreaker } from '../../../src/sinks/util/breaker.js';
+import { Semaphore } from '../../../src/sinks/util/semaphore.js';
 
 describe('full jitter', () => {
   it('stays within [0, min(cap, base * 2^retry))', () => {

@@ -1,7 +1,7 @@
 // Writes to a sink as the runners do (a SinkBatch), and the dead-letter rows its
 // refusals become: shared by the HTTP sink tests.
-import { refusedRows } from '../../src/pipeline/dlq.js';
-import type { EncodedLines, Rec, Rejected, Sink, SinkWriteResult } from '../../src/pipeline/types.js';
+import { refusedRows } from '../../../src/pipeline/dlq.js';
+import type { EncodedLines, Rec, Rejected, Sink, SinkWriteResult } from '../../../src/pipeline/types.js';
 
 /** A write of records; streaming (a Kafka source) unless told, as a test's origins say. */
 export function write(sink: Sink, records: Rec[], streaming = records.some((r) => r.origin.startsWith('kafka:'))): Promise<SinkWriteResult> {

@@ -1,9 +1,9 @@
 // A clock for the HTTP sink's timers (retry back-off, breaker pause) in tests: no timer
 // sleeps. Timers shorter than `holdFrom` fire on the next turn of the event loop (in the
 // order they are due), moving the clock's time forward; longer ones wait for fire().
-import { parseHttpSinkOptions } from '../../src/sinks/http/options.js';
-import { HttpSink } from '../../src/sinks/http/index.js';
-import type { Clock, Timer } from '../../src/sinks/util/clock.js';
+import { parseHttpSinkOptions } from '../../../src/sinks/http/options.js';
+import { HttpSink } from '../../../src/sinks/http/index.js';
+import type { Clock, Timer } from '../../../src/sinks/util/clock.js';
 
 interface Pending {
   ms: number;

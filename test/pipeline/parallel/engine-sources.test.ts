@@ -6,18 +6,18 @@ import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordJson } from '../../src/contract/index.js';
-import { stringifyLossless } from '../../src/contract/lossless.js';
-import { decodeMessage, rawMessages } from '../../src/kafka/decode.js';
-import { MessageEngineSource, type DeferringSource } from '../../src/pipeline/parallel/message-source.js';
-import { parallelPrefix, usePieceStages } from '../../src/pipeline/parallel/piece-stages.js';
-import { Runner } from '../../src/pipeline/runner.js';
-import { RunStats } from '../../src/pipeline/stats.js';
-import { byInputOrder, type Rec, type Rejected, type SourceBatch, type Stage, type StageSpec } from '../../src/pipeline/types.js';
-import { stageRefFromFlag } from '../../src/stages/parse-spec.js';
-import { planStages } from '../../src/stages/plan.js';
-import { tempDir } from '../support/cli.js';
-import { fakeDlq, fakeSink } from './fakes.js';
+import { recordJson } from '../../../src/contract/index.js';
+import { stringifyLossless } from '../../../src/contract/lossless.js';
+import { decodeMessage, rawMessages } from '../../../src/kafka/decode.js';
+import { MessageEngineSource, type DeferringSource } from '../../../src/pipeline/parallel/message-source.js';
+import { parallelPrefix, usePieceStages } from '../../../src/pipeline/parallel/piece-stages.js';
+import { Runner } from '../../../src/pipeline/runner.js';
+import { RunStats } from '../../../src/pipeline/stats.js';
+import { byInputOrder, type Rec, type Rejected, type SourceBatch, type Stage, type StageSpec } from '../../../src/pipeline/types.js';
+import { stageRefFromFlag } from '../../../src/stages/parse-spec.js';
+import { planStages } from '../../../src/stages/plan.js';
+import { tempDir } from '../../support/cli.js';
+import { fakeDlq, fakeSink } from '../fakes.js';
 
 afterEach(() => usePieceStages(null)); // the inline pool's stages are per thread: leave none behind
 

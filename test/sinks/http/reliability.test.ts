@@ -8,9 +8,9 @@ import { createServer } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SinkFailure } from '../../src/errors.js';
-import { collect, runCli, spawnCli, tempDir, type CliResult } from '../support/cli.js';
-import { customers, httpSink, scriptedServer, startServe } from '../support/serve.js';
+import { SinkFailure } from '../../../src/errors.js';
+import { collect, runCli, spawnCli, tempDir, type CliResult } from '../../support/cli.js';
+import { customers, httpSink, scriptedServer, startServe } from '../../support/serve.js';
 import { write } from './write.js';
 
 let dir: string;

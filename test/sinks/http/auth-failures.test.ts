@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../support/cli.js';
-import { startServe, type ServeHandle } from '../support/serve.js';
+import { runCli, tempDir } from '../../support/cli.js';
+import { startServe, type ServeHandle } from '../../support/serve.js';
 
 describe('--auth-failures', () => {
   let dir: string;

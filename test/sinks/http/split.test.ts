@@ -2,8 +2,8 @@
 // records; only a record that is too large alone is refused, and each write learns
 // exactly which of its records that was, on both paths (records and encoded lines).
 import { describe, expect, it } from 'vitest';
-import type { Rec } from '../../src/pipeline/types.js';
-import { customers, httpSink, ids, scriptedServer } from '../support/serve.js';
+import type { Rec } from '../../../src/pipeline/types.js';
+import { customers, httpSink, ids, scriptedServer } from '../../support/serve.js';
 import { encoded, rowsOf, write, writeLines } from './write.js';
 
 /** Records C1..Cn, one of them (C`big`) with a field that makes it too large alone. */

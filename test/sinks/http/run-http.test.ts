@@ -4,9 +4,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ndjsonLines, tempDir } from '../support/cli.js';
-import { runRecflow, scriptedServer, spawnRecflow, startServe, type ServeHandle } from '../support/serve.js';
-import { collect } from '../support/cli.js';
+import { ndjsonLines, tempDir } from '../../support/cli.js';
+import { runRecflow, scriptedServer, spawnRecflow, startServe, type ServeHandle } from '../../support/serve.js';
+import { collect } from '../../support/cli.js';
 
 let tmp: ReturnType<typeof tempDir>;
 const serves: ServeHandle[] = [];
