@@ -6,11 +6,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempPid } from '../../src/sinks/util/atomic-file.js';
 import { collect, FIXTURES, ndjsonLines, runCli, spawnCli, tempDir, type CliResult } from '../support/cli.js';
+const SLOW = fileURLToPath(new URL('../fixtures/stages/slow.mjs', import.meta.url));
 
 interface DlqRow {
   line: number;
@@ -176,7 +178,8 @@ describe('the dead-letter file is in place on every exit path recflow controls, 
   it('130 (a second SIGINT quits at once): the previous files stay, their temp files are removed', async () => {
     const out = join(mkdir(join(dir, 'exit-130')), 'out.ndjson');
     writeFileSync(out, '{"previous":true}\n');
-    const { res, dlq, d } = await exitPath('130', ['run', big, '--to', out], async (c, done) => {
+    // a stage that takes 2 s to flush: the second signal comes while the first one's drain waits on it
+    const { res, dlq, d } = await exitPath('130', ['run', big, '--to', out, '--stage', SLOW], async (c, done) => {
       await started(join(dir, 'exit-130'))(c, done);
       c.kill('SIGINT');
       await sleep(20);

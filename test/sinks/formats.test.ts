@@ -176,7 +176,7 @@ const read = (path: string): string => {
   const raw = readFileSync(path);
   return path.endsWith('.gz') ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
 };
-const recflow = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli([...args, '-q'], { env });
+const recflow = (args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> => runCli([...args, '-q'], { env });
 
 // commas, quotes, a newline and a tab inside values, unicode, numbers to normalize,
 // missing optional fields, a pass-through column, one reject (no email)
@@ -364,7 +364,7 @@ describe('edge cases', () => {
     expect(nd.stderr).toContain('parallel runner');
     expect(csv.stderr).toMatch(/parallel runner: 2 worker thread\(s\).*stages in the workers: contract; then on the main thread, in input order: the /);
     // on its own choice (no RECFLOW_WORKERS), a contract-only CSV run stays on one thread: faster than parsing every record twice
-    const auto = await recflow(['run', at('large.csv'), '--to', at('large-auto.csv'), '--kind', 'customer'], { RECFLOW_EXPLAIN: '1' });
+    const auto = await recflow(['run', at('large.csv'), '--to', at('large-auto.csv'), '--kind', 'customer'], { RECFLOW_EXPLAIN: '1', RECFLOW_WORKERS: undefined });
     expect(auto.stderr).toMatch(/sequential runner: (small input|the contract alone before the .* sink: one thread is faster)/);
     expect(read(at('large-auto.csv'))).toBe(read(at('large-out.csv')));
     expect(readDelimited(at('large-out.csv'), ',').rows).toEqual(asRows(ndjsonLines(read(at('large.ndjson'))), CUSTOMER));

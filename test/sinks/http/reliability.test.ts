@@ -140,7 +140,7 @@ describe('the parallel runner and a batch given up on its first try (issue 11, i
         const slug = name.replace(/\W+/g, '-');
         const [dlq, summary] = [join(dir, `p-${slug}.dlq`), join(dir, `p-${slug}.json`)];
         const res = await runCli(['run', big, '--to', `${server.url}/`, '--retries', '0', '--dlq', dlq, '--summary-json', summary, '-q'], {
-          env: { RECFLOW_EXPLAIN: '1' },
+          env: { RECFLOW_EXPLAIN: '1', RECFLOW_WORKERS: undefined }, // the engine's own choice, whatever the suite runs with
           timeoutMs: 10_000, // a hang is killed: code null
         });
         expect(res.stderr).toContain('parallel runner');
@@ -164,7 +164,7 @@ describe('SIGINT during an outage (issue 11, item 7)', () => {
       const [dlq, summary] = [join(dir, `int-${runner}.dlq`), join(dir, `int-${runner}.json`)];
       // default retries and back-off: without the fix this waited out --retry-max-time
       const child = spawnCli(['run', input(), '--to', `http://127.0.0.1:${port}/`, '--dlq', dlq, '--summary-json', summary, '--breaker-threshold', '2', '--progress-interval', '1'], {
-        env: { RECFLOW_EXPLAIN: '1' },
+        env: { RECFLOW_EXPLAIN: '1', RECFLOW_WORKERS: undefined },
       });
       const done = collect(child, { timeoutMs: 30_000 });
       let err = '';
