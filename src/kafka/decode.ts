@@ -5,6 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { MAX_DEPTH, nestsDeeperThan, parseRecordText } from '../contract/lossless.js';
 import type { Kind, RawMessages, Rec, Rejected } from '../pipeline/types.js';
 import { DEFAULT_MAX_RECORD_BYTES, PREVIEW_CHARS, preview, tooLongReason } from '../sources/limits.js';
+import { deadRow } from '../pipeline/dead-row.js';
 
 export function decodeMessage(
   topic: string,
@@ -15,7 +16,7 @@ export function decodeMessage(
 ): { rec: Rec } | { rejected: Rejected } {
   const source = `kafka:${topic}/${partition}@${m.offset}`;
   const reject = (why: string, record: string | null, code: 'parse_error' | 'too_long' = 'parse_error'): { rejected: Rejected } => ({
-    rejected: { source, line: null, kind: null, errors: [{ field: null, code, message: why }], record },
+    rejected: deadRow({ source, line: null }, null, [{ field: null, code, message: why }], record),
   });
   if (m.value !== null && m.value.length > maxRecordBytes) {
     // decode only the start: the preview (a cut character at its end becomes U+FFFD, then is dropped)

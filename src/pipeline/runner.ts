@@ -53,7 +53,7 @@ export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | void> {
  * (the address of a Kafka source, and of the engine source that decodes its messages).
  */
 function isStreaming(source: Source): boolean {
-  return source.streaming ?? /^kafka:\/\//i.test(source.name);
+  return source.streaming === true;
 }
 
 export class Runner {

@@ -304,5 +304,3 @@ export interface EncodedLines {
   kinds?: (string | null)[];
 }
 
-/** @deprecated a write's outcome is a SinkWriteResult (kept for code not moved yet). */
-export type LinesOutcome = SinkWriteResult & { undelivered?: LineRange[] };

@@ -22,6 +22,7 @@ import type { FileSpec, Format } from './file-input.js';
 import { NdjsonTokenizer } from './ndjson.js';
 import { log } from '../log.js';
 import { clearLeftovers, writeFileAtomic } from '../sinks/util/atomic-file.js';
+import { lineRow } from '../pipeline/dead-row.js';
 
 /** Bytes hashed for the fingerprint (as Vector does: a rotated file has other first bytes). */
 const HEAD_BYTES = 1024;
@@ -277,7 +278,7 @@ export class CheckpointFileSource implements Source {
     const shift = format === 'ndjson' ? start.line - 1 : 0;
     const bad = (line: number, raw: string, reason: string, code: 'parse_error' | 'too_long' = 'parse_error'): void => {
       const at = line + shift;
-      rejected.push({ source: spec.name, line: at, kind: opts.kindHint ?? null, errors: [{ field: null, code, message: `${spec.name}:${at}: ${reason}` }], record: raw });
+      rejected.push(lineRow(spec.name, at, opts.kindHint, code, reason, raw));
     };
     const add = (value: Fields, line: number): void => {
       const at = line + shift;

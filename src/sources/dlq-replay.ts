@@ -20,6 +20,7 @@ import { Closer } from './closer.js';
 import { headerNames, readCsvHeader, rowMaker } from './csv-header.js';
 import { destroyed, type FileSpec } from './file-input.js';
 import { formatFromName } from './index.js';
+import { lineRow } from '../pipeline/dead-row.js';
 
 const BATCH_LINES = 1000;
 
@@ -131,7 +132,7 @@ export class DlqReplaySource implements Source {
     try {
       dl = asDeadLine(parseLossless(text)); // numbers as written, for the records passed through
     } catch (err) {
-      return this.notReplayable({ source: this.file, line: n, kind: null, errors: [{ field: null, code: 'parse_error', message: `${this.file}:${n}: not a dead-letter line (${(err as Error).message})` }], record: text }, n, 'not a dead-letter line');
+      return this.notReplayable(lineRow(this.file, n, null, 'parse_error', `not a dead-letter line (${(err as Error).message})`, text), n, 'not a dead-letter line');
     }
     if (this.opts.codes && !dl.errors.some((e) => this.opts.codes!.has(e.code))) {
       this.counts.skipped++;

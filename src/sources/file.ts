@@ -9,6 +9,7 @@ import { Closer } from './closer.js';
 import { utf8Bytes, type FileSpec, type Format } from './file-input.js';
 import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
+import { lineRow } from '../pipeline/dead-row.js';
 
 // moved to file-input.ts and csv-header.ts; still imported from here by the parallel engine and tests
 export type { FileSpec, Format } from './file-input.js';
@@ -155,13 +156,7 @@ export class FileSource implements Source {
     let records: Rec[] = [];
     let rejected: Rejected[] = [];
     const bad = (line: number, raw: string, reason: string, code: 'parse_error' | 'too_long' = 'parse_error'): void => {
-      rejected.push({
-        source: spec.name,
-        line,
-        kind: kindHint ?? null,
-        errors: [{ field: null, code, message: `${spec.name}:${line}: ${reason}` }],
-        record: raw,
-      });
+      rejected.push(lineRow(spec.name, line, kindHint, code, reason, raw));
     };
     const add = (value: Fields, line: number): void => {
       if (this.suspect && holdsReplacement(value)) {
@@ -222,11 +217,5 @@ const INVALID_LINES_KEPT = 5;
 
 /** The dead-letter row of a record that holds bytes that are not UTF-8 (--strict-encoding). */
 export function invalidEncodingReject(source: string, line: number, kind: Kind | undefined, record: Fields): Rejected {
-  return {
-    source,
-    line,
-    kind: kind ?? null,
-    errors: [{ field: null, code: 'invalid_encoding', message: `${source}:${line}: the record holds bytes that are not valid UTF-8 (--strict-encoding); give the file's --encoding, e.g. windows-1252` }],
-    record,
-  };
+  return lineRow(source, line, kind, 'invalid_encoding', "the record holds bytes that are not valid UTF-8 (--strict-encoding); give the file's --encoding, e.g. windows-1252", record);
 }

@@ -31,6 +31,8 @@ export async function createKafkaSource(address: string, ctx: ComponentContext):
 
 export class KafkaSource implements Source {
   readonly name: string;
+  /** Unbounded: HTTP batches of its records linger (see Source.streaming). */
+  readonly streaming = true;
   private readonly link: KafkaLink;
   private readonly consumer: Consumer;
   private readonly table: PartitionTable;

@@ -215,7 +215,7 @@ describe('SinkBatch.streaming', () => {
   it.each([
     ['a source that says it streams (Kafka)', { streaming: true }, 'in.ndjson', true],
     ['a source that does not say', {}, 'in.ndjson', false],
-    ['a kafka:// source that does not say yet', {}, 'kafka://localhost:9092/orders', true],
+    ['a source named kafka:// that does not say: the name is not read', {}, 'kafka://localhost:9092/orders', false],
   ])('%s: every write says so, what the stages held too', async (_, said, name, streaming) => {
     const b = build({ specs: batches(3, 2), stages: (d) => [holdingStage(d)] });
     Object.assign(b.src, said, { name });

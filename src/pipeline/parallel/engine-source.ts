@@ -7,12 +7,12 @@
 import { parseLossless, parseRecordText } from '../../contract/lossless.js';
 import type { FileSource } from '../../sources/file.js';
 import type { RunPlan } from '../runner.js';
-import { VALUE_HOLDS_TEXTS, type Fields, type Kind, type LinesOutcome, type Rec, type Rejected, type Source, type SourceBatch } from '../types.js';
+import { VALUE_HOLDS_TEXTS, type Fields, type Kind, type SinkWriteResult, type Rec, type Rejected, type Source, type SourceBatch } from '../types.js';
 import type { TextOut } from './output.js';
 import type { PieceResult } from './piece.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
 
-const ALL_DONE: LinesOutcome = { refused: [], undelivered: [] };
+const ALL_DONE: SinkWriteResult = {};
 
 /** Batches waiting for the Runner: a piece's write resolves once its batch is taken. */
 class Channel {

@@ -29,6 +29,8 @@ interface Pending {
 
 export class MessageEngineSource implements Source {
   readonly name: string;
+  /** A Kafka source's messages: unbounded, as the source. */
+  readonly streaming = true;
   private readonly pool: PiecePool;
   private nextId = 0;
   /** Batches being decoded at once. */
