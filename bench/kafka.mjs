@@ -52,7 +52,7 @@ async function main() {
       const value = record(j);
       recs.push({ value, raw: value, source: 'bench', line: j, origin: 'bench', pos: j, kind: 'customer' });
     }
-    await sink.write(recs);
+    await sink.write({ records: recs, streaming: false });
   }
   results.recflowProduce = rate(N, performance.now() - start);
   await sink.close();

@@ -276,11 +276,10 @@ export class Runner {
     if (release && entry.records.length > 0) this.plan.sink?.release?.(entry.records);
     const res = await entry.result;
     if ('err' in res) return this.failed(res.err, entry.records);
-    const { refused = [], rejected = [], failure } = res.ok;
+    const { refused = [], failure } = res.ok;
     const rows = refusedRows(entry.records, refused);
     if (failure) return this.gaveUp(failure, entry.records.filter((_, i) => !refused.some((r) => i >= r.from && i < r.to)), rows);
     this.reject(rows);
-    this.reject(rejected);
     if (entry.ack && !this.failure) await this.acks.settled(entry.ack, entry.mark);
   }
 
@@ -289,8 +288,7 @@ export class Runner {
     if (records.length === 0) return;
     const refused = new Uint8Array(records.length);
     for (const r of res.refused ?? []) refused.fill(1, r.from, r.to);
-    const bad = new Set((res.rejected ?? []).map((r) => `${r.source}\0${r.line}`));
-    const out = records.filter((r, i) => refused[i] === 0 && (bad.size === 0 || !bad.has(`${r.source}\0${r.line}`)));
+    const out = records.filter((_, i) => refused[i] === 0);
     this.plan.stats.countOut(out.map((r) => r.kind));
   }
 
@@ -326,8 +324,7 @@ export class Runner {
 
   private async closeSink(sink: Sink): Promise<void> {
     try {
-      const res = await sink.close();
-      if (res && res.rejected) this.reject(res.rejected);
+      await sink.close();
     } catch (err) {
       this.failed(err, []);
     }

@@ -209,8 +209,6 @@ export interface SinkWriteResult {
   refused?: Refusal[];
   /** The sink gave up: the run stops (what it did not deliver is refused as delivery_failed). */
   failure?: RecflowError;
-  /** Dead-letter rows already made (a sink that does not report by index yet: Kafka). */
-  rejected?: Rejected[];
 }
 
 /**

@@ -109,16 +109,15 @@ export class KafkaSink implements Sink {
     }
   }
 
-  /** (An array of records is taken too: callers from before SinkBatch.) */
-  async write(batch: SinkBatch | Rec[]): Promise<SinkWriteResult> {
-    const out = Array.isArray(batch) ? this.recordsOut(batch) : batch.lines ? this.linesOut(batch.lines) : this.recordsOut(batch.records);
+  async write(batch: SinkBatch): Promise<SinkWriteResult> {
+    const out = batch.lines ? this.linesOut(batch.lines) : this.recordsOut(batch.records);
     if (out.length === 0) return {};
     let refused: Refused[];
     try {
       refused = await this.deliver(out);
     } catch (err) {
       const failed = err instanceof Undelivered ? err : new Undelivered(err, out.map((_, i) => i));
-      const records = Array.isArray(batch) ? batch : batch.records;
+      const records = batch.records;
       // records with none refused: the write fails naming what it did not deliver, as it always did
       if (records && failed.refused.length === 0) throw this.failure(failed.err, failed.indices.map((i) => records[i]!));
       const failure = this.failure(failed.err);

@@ -65,8 +65,8 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
     for (const k of ['customer', 'inventory']) await kafka.createTopic(`${base}-${k}`, 2);
     const sink = await createKafkaSink(addr(`${base}-{kind}`), ctx({}));
     const inv: Rec = { ...customer(0), value: { kind: 'inventory', sku: 'AB-1', quantity: 3 }, kind: 'inventory' };
-    await sink.write([customer(1), customer(2), inv]);
-    await sink.write([customer(3)]);
+    await sink.write({ records: [customer(1), customer(2), inv], streaming: false });
+    await sink.write({ records: [customer(3)], streaming: false });
     await sink.close();
     const customers = kcatConsume(kafka.bootstrap, `${base}-customer`).sort((a, b) => a.key!.localeCompare(b.key!));
     expect(customers.map((m) => m.key)).toEqual(['C1', 'C2', 'C3']);
@@ -263,7 +263,7 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
       expect(Date.now() - t0).toBeLessThan(12_000);
       await src.close!().catch(() => undefined);
       const t1 = Date.now();
-      const werr = await sink.write([customer(1)]).catch((e: unknown) => e);
+      const werr = await sink.write({ records: [customer(1)], streaming: false }).catch((e: unknown) => e);
       expect(werr).toBeInstanceOf(SinkFailure);
       expect(Date.now() - t1).toBeLessThan(12_000);
       await sink.close();

@@ -381,9 +381,6 @@ export class ParallelRunner {
   }
 
   private async closeSink(): Promise<void> {
-    const res = await this.plan.sink!.close().catch((err: unknown) => void this.failed(sinkFailure(err)));
-    const rows = res?.rejected ?? [];
-    if (rows.length > 0) this.plan.stats.countRejected(rows);
-    if (rows.length > 0) this.plan.dlq.write(rows);
+    await this.plan.sink!.close().catch((err: unknown) => void this.failed(sinkFailure(err)));
   }
 }
