@@ -64,7 +64,9 @@ async function sinkOnly(url) {
   const t0 = process.hrtime.bigint();
   const pending = [];
   for (let i = 0; i < recs.length; i += 2000) {
-    pending.push(sink.write(recs.slice(i, i + 2000)));
+    const part = recs.slice(i, i + 2000);
+    // a build with one sink interface takes a SinkBatch (it declares `encoded`); older ones an array
+    pending.push(sink.write('encoded' in sink ? { records: part, streaming: false } : part));
     if (pending.length >= sink.maxInFlight) await pending.shift();
   }
   await Promise.all(pending);

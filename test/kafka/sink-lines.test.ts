@@ -131,6 +131,10 @@ describe.skipIf(!kcat)('Kafka sink: lines from the workers', () => {
     const got = kcatConsume(kafka.bootstrap, b).sort(byPlace);
     expect(got.length).toBeGreaterThan(2400);
     expect(got.map(shape)).toEqual(want.map(shape));
+    // on its own choice (RECFLOW_WORKERS unset): the contract alone stays on one thread (measured faster)
+    const auto = await runCli(['run', file, '--to', `kafka://${kafka.bootstrap}/${uniqueName('engine-auto')}`, '-q'], { env: { ...ENV, RECFLOW_WORKERS: undefined, RECFLOW_EXPLAIN: '1' } });
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(auto.stderr).toMatch(/sequential runner: the contract alone before the kafka:\/\/\S+ sink: one thread is faster/);
   }, 90_000);
 });
 
