@@ -56,24 +56,19 @@ export const dedupeStage = defineStage({
       }
       return k;
     };
-    /** Room for one more key? keep_last counts its held records, the other modes the seen set. */
-    const remember = (k: string): boolean => {
-      if ((mode === 'keep_last' ? held.size : seen.size) < o.max_keys) {
-        if (mode !== 'keep_last') seen.add(k);
-        return true;
-      }
+    /** No room for another key: warn once, or fail the run with on_full=fail. */
+    const onFull = (): void => {
       if (o.on_full === 'fail') {
         throw new RecflowError('stage', `${ctx.where}: more than max_keys=${o.max_keys} distinct keys; raise max_keys or use on_full=warn`);
       }
       if (!full) ctx.warn(`dedupe: max_keys=${o.max_keys} reached; records with new keys now pass without a duplicate check`);
       full = true;
-      return false;
     };
     /** True for a key not seen before; remembered while there is room. */
     const isNew = (k: string): boolean => {
       if (seen.size < o.max_keys) return seen.add(k);
       if (seen.has(k)) return false;
-      remember(k); // full: warns once (or fails the run with on_full=fail)
+      onFull();
       return true;
     };
     return {
@@ -87,7 +82,8 @@ export const dedupeStage = defineStage({
           if (k === null) kept.push(r);
           else if (mode === 'keep_last') {
             if (held.has(k)) held.delete(k); // re-insert: output follows the last occurrence
-            else if (!remember(k)) {
+            else if (held.size >= o.max_keys) {
+              onFull(); // keep_last counts its held records
               kept.push(r);
               continue;
             }

@@ -60,6 +60,13 @@ describe('dedupe stage', () => {
     expect(codes(res.dlq)).toEqual(['invalid_email']);
   });
 
+  it('keep_last past max_keys: records with new keys pass at once, the held ones come at the end', async () => {
+    const res = await runStages(dir, [fx('customers.csv'), '--stage', 'dedupe:key=customer_id,on_duplicate=keep_last,max_keys=2']);
+    expect(res.code).toBe(0);
+    expect(res.stderr.match(/warning: dedupe: max_keys=2 reached/g)).toHaveLength(1);
+    expect(res.out.map((r) => r.customer_id)).toEqual(['C003', 'C005', 'C006', 'C001', 'C002']);
+  });
+
   it('past max_keys with on_full=fail the run fails (exit 3) with a message that says what to do', async () => {
     const res = await runStages(dir, [fx('customers.csv'), '--stage', 'dedupe:key=customer_id,max_keys=2,on_full=fail']);
     expect(res.code).toBe(3);
