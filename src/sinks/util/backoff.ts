@@ -1,5 +1,6 @@
 // Retry with exponential back-off and full jitter, shared by sinks that talk to a remote.
 // The attempt function says what happened; this loop decides whether and when to try again.
+import { RecflowError } from '../../errors.js';
 import type { CircuitBreaker } from './breaker.js';
 import { SystemClock, type Clock } from './clock.js';
 
@@ -39,15 +40,18 @@ export interface RetryOptions {
   clock?: Clock;
 }
 
-/** Thrown when retrying ends without a value. */
-export class GaveUp extends Error {
+/**
+ * Thrown when retrying ends without a value: a sink failure (code 'sink'). `retryable`
+ * says whether the last error was one worth retrying (false: it stopped the retries).
+ */
+export class GaveUp extends RecflowError {
   constructor(
     readonly lastError: Error,
     readonly tries: number,
     readonly elapsedMs: number,
-    readonly retryable: boolean,
+    retryable: boolean,
   ) {
-    super(lastError.message, { cause: lastError });
+    super('sink', lastError.message, { cause: lastError, retryable });
     this.name = 'GaveUp';
   }
 }

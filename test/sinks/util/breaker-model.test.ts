@@ -155,6 +155,7 @@ describe('retry loop and circuit breaker: model', () => {
     const [ea, eb] = await Promise.all([a, b]);
     expect((ea as GaveUp).lastError.message).toBe('interrupted by SIGINT');
     expect((eb as GaveUp).lastError.message).toBe('interrupted by SIGINT');
+    expect(ea).toMatchObject({ name: 'GaveUp', code: 'sink' }); // a RecflowError: the sink failed for good
     expect(tries).toEqual([1, 1]); // one first try each, no retry
     expect(clock.now()).toBe(0);
     breaker.dispose();

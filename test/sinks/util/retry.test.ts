@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { fullJitterDelay, GaveUp, parseRetryAfter, withRetries, type Attempt } from '../../../src/sinks/util/backoff.js';
 import { CircuitBreaker } from '../../../src/sinks/util/breaker.js';
 import { Semaphore } from '../../../src/sinks/util/semaphore.js';
+import { exitCodeFor, RecflowError } from '../../../src/errors.js';
 
 describe('full jitter', () => {
   it('stays within [0, min(cap, base * 2^retry))', () => {
@@ -59,11 +60,23 @@ describe('withRetries', () => {
     expect(err).toMatchObject({ tries: 4, retryable: true, message: 'HTTP 503' });
   });
 
+  it('gives up with a RecflowError of code sink (exit 3) that keeps its name, fields and cause', async () => {
+    const p = withRetries(async () => fail(), { policy: { baseMs: 1, capMs: 2 }, maxTries: 2, maxTimeMs: 10_000 }).catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    const err = (await p) as GaveUp;
+    expect(err).toBeInstanceOf(GaveUp);
+    expect(err).toBeInstanceOf(RecflowError);
+    expect(err).toMatchObject({ name: 'GaveUp', code: 'sink', tries: 2, retryable: true, message: 'HTTP 503' });
+    expect(err.lastError).toBe(err.cause);
+    expect(err.elapsedMs).toBeGreaterThanOrEqual(0);
+    expect(exitCodeFor(err)).toBe(3);
+  });
+
   it('stops at once on an error that is not retryable', async () => {
     let tries = 0;
     const err = await withRetries(async () => (tries++, { ok: false, retryable: false, error: new Error('bad cert') }), { policy: { baseMs: 1, capMs: 1 }, maxTries: 5, maxTimeMs: 1000 }).catch((e: unknown) => e);
     expect(tries).toBe(1);
-    expect(err).toMatchObject({ tries: 1, retryable: false });
+    expect(err).toMatchObject({ tries: 1, retryable: false, code: 'sink' });
   });
 
   it('gives up without waiting when Retry-After reaches past the time budget', async () => {
