@@ -4,10 +4,9 @@ import { createWriteStream, fsync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { constants, createGzip } from 'node:zlib';
-import { stringifyLossless } from '../contract/lossless.js';
 import { AsideFile, clearLeftovers, isSpecialFile, syncDir } from '../sinks/util/atomic-file.js';
 import type { Kind, Refusal, Rejected } from './types.js';
-import { recordRow } from './dead-row.js';
+import { deadLetterText, recordRow } from './dead-row.js';
 
 /** What a dead-letter row needs of a record a sink refused. */
 export interface Refused {
@@ -35,6 +34,8 @@ export function refusedRows(records: ArrayLike<Refused>, refused: readonly Refus
 
 export interface DeadLetter {
   write(rows: Rejected[]): void;
+  /** Lines encoded already (deadLetterText, each ending in a newline); absent: give rows. */
+  writeText?(text: string): void;
   /** Resolves when everything written so far reached the OS. */
   flush(): Promise<void>;
   /**
@@ -65,11 +66,13 @@ export function setReplayLookup(lookup: (r: Rejected) => ReplayPosition | undefi
   replayOf = lookup;
 }
 
+/** Rows may be encoded where they are made (a worker thread): no replay position to add. */
+export function linesNeedNoLookup(): boolean {
+  return replayOf === undefined;
+}
+
 export function deadLetterLine(r: Rejected): string {
-  const replay = replayOf?.(r);
-  const row = { source: r.source, line: r.line, kind: r.kind, errors: r.errors, record: r.record, ...(replay ? { replay } : {}) };
-  // the record's numbers as read (a parsed record may carry their texts: contract/lossless.ts)
-  return stringifyLossless(row, undefined, r.record);
+  return deadLetterText(r, replayOf?.(r));
 }
 
 /** Counts only: without --dlq, rejected records are summarized but not written. */
@@ -117,6 +120,11 @@ export function fileDeadLetter(path: string, opts: DeadLetterOptions): DeadLette
       if (rows.length === 0) return;
       let text = '';
       for (const r of rows) text += deadLetterLine(r) + '\n';
+      out.write(text);
+      dirty = true;
+    },
+    writeText(text) {
+      if (text === '') return;
       out.write(text);
       dirty = true;
     },

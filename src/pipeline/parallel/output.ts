@@ -4,7 +4,7 @@
 // Kafka), which the sink cuts into batches. Other sinks take records.
 import { RecflowError } from '../../errors.js';
 import type { RunPlan } from '../runner.js';
-import { refusedRows } from '../dlq.js';
+import { linesNeedNoLookup, noDeadLetter, refusedRows } from '../dlq.js';
 import type { EncodedLines, Rejected, Sink, SinkWriteResult } from '../types.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
@@ -144,4 +144,15 @@ export function outputsOf(r: PieceResult): Uint8Array[] {
   if (r.out) list.push(r.out);
   for (const [, b] of r.outByKind) list.push(b);
   return list;
+}
+
+/**
+ * Rejects come back as rows only where the main thread needs them (records mode, the CI
+ * reports told every reject, a replay position to add); else as lines and counts, which
+ * the main thread writes and adds up without parsing (measured: bench/RESULTS.md, session 6).
+ */
+export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOut | null): NonNullable<PieceTask['deadLetter']> {
+  if (out?.passes || plan.stats.onRejected) return 'rows';
+  if (plan.dlq === noDeadLetter) return 'counts';
+  return plan.dlq.writeText && linesNeedNoLookup() ? 'lines' : 'rows';
 }

@@ -1,6 +1,7 @@
 // What the main thread sends a worker for one piece of input, and what comes back.
 import type { RecflowError } from '../../errors.js';
 import type { Kind } from '../types.js';
+import type { RejectSummary } from '../stats.js';
 
 export interface PieceTask {
   /** Sequence number of this dispatch (a piece done again gets a new one). */
@@ -46,6 +47,12 @@ export interface PieceTask {
   records?: boolean;
   /** Output buffers the main thread is done with, for reuse (transferred). */
   spare?: ArrayBuffer[];
+  /**
+   * How rejects come back: 'rows' (default) as `rejected`, for a main thread that needs the
+   * rows (CI reports, records mode); 'lines' as dead-letter lines and counts; 'counts' (no
+   * dead-letter output) counts only. The last two spare the main thread parsing rows back.
+   */
+  deadLetter?: 'rows' | 'lines' | 'counts';
   /** Longest record in UTF-8 bytes (--max-record-bytes); default 16 MiB. */
   maxRecordBytes?: number;
   /** CSV cell delimiter (default ','). */
@@ -80,6 +87,10 @@ export interface PieceResult {
    * with numbers as read ('' when none): read it back with parseLossless.
    */
   rejected: string;
+  /** PieceTask.deadLetter 'lines': the dead-letter lines of the rejects, in line order ('' when none). */
+  rejectLines: string;
+  /** PieceTask.deadLetter 'lines' or 'counts': the rejects counted (null: none, or given as rows). */
+  rejectCounts: RejectSummary | null;
   /** CSV: where in `bytes` an incomplete record starts (the cut was inside it); -1 when none. */
   pendingByte: number;
   /** The line where it starts. */

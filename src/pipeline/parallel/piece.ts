@@ -22,7 +22,8 @@ import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
-import { lineRow } from '../dead-row.js';
+import { deadLetterText, lineRow } from '../dead-row.js';
+import { RejectCounts } from '../stats.js';
 
 export type { PieceResult, PieceTask } from './piece-types.js';
 export { transferables } from './buffers.js';
@@ -159,7 +160,7 @@ export class PieceWork {
       kept: this.kept,
       keptTotal: this.keptTotal,
       dropped: this.dropped,
-      rejected: this.rejected.length === 0 ? '' : this.rejectedTexts ? stringifyRows(this.rejected) : JSON.stringify(this.rejected),
+      ...this.rejects(),
       pendingByte,
       pendingLine,
       lastEmit,
@@ -168,6 +169,19 @@ export class PieceWork {
       invalidLines: this.invalidLines,
       error,
     };
+  }
+
+  /** The rejects as the task asks for them (PieceTask.deadLetter). */
+  private rejects(): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectCounts'> {
+    const rows = this.rejected;
+    const mode = this.task.deadLetter ?? 'rows';
+    if (rows.length === 0) return { rejected: '', rejectLines: '', rejectCounts: null };
+    if (mode === 'rows') return { rejected: this.rejectedTexts ? stringifyRows(rows) : JSON.stringify(rows), rejectLines: '', rejectCounts: null };
+    const counts = new RejectCounts();
+    counts.countRejected(rows);
+    let lines = '';
+    if (mode === 'lines') for (const r of rows) lines += deadLetterText(r) + '\n';
+    return { rejected: '', rejectLines: lines, rejectCounts: counts };
   }
 
   /**

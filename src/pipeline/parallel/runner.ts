@@ -13,7 +13,7 @@ import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
 import type { Rejected, SinkWriteResult, Source, Stage, StageSpec } from '../types.js';
 import { usePieceStages } from './piece-stages.js';
-import { countOut, deadLetterLines, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
+import { countOut, deadLetterLines, deadLetterMode, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { PieceResult, PieceTask } from './piece.js';
 import { PiecePool } from './pool.js';
@@ -88,6 +88,8 @@ export class ParallelRunner {
   private applied = 0;
   /** Piece buffers done with, for the next pieces (buffers.ts: who owns a buffer when). */
   private readonly inputs: BufferPool;
+  /** How the workers hand rejects back (PieceTask.deadLetter). */
+  private readonly deadLetter: NonNullable<PieceTask['deadLetter']>;
 
   constructor(
     private readonly plan: RunPlan,
@@ -102,6 +104,7 @@ export class ParallelRunner {
     this.maxPieces = opts.maxPieces ?? opts.workers * 2 + 3;
     this.maxWrites = opts.maxWrites ?? 2;
     this.inputs = new BufferPool(4, opts.pieceChars + (opts.pieceChars >> 1));
+    this.deadLetter = deadLetterMode(plan, opts.out);
   }
 
   /** Stop reading; what was read is still written, then run() returns. */
@@ -238,6 +241,7 @@ export class ParallelRunner {
       lines: this.opts.out?.lines ?? false,
       ...(this.opts.out?.keys ? { keys: true } : {}),
       records: this.opts.out?.passes === true,
+      deadLetter: this.deadLetter,
       maxRecordBytes: source.maxRecordBytes,
       delimiter: source.delimiter,
       strictEncoding: source.strictEncoding,
@@ -279,7 +283,10 @@ export class ParallelRunner {
     // records mode: the Runner that takes the records counts them and their rejects
     stats.recordsIn += out?.passes ? res.dropped : res.recordsIn;
     stats.dropped += res.dropped;
-    if (res.rejected !== '' && !out?.passes) {
+    if (res.rejectCounts !== null) {
+      stats.addRejects(res.rejectCounts);
+      if (res.rejectLines !== '') dlq.writeText!(res.rejectLines);
+    } else if (res.rejected !== '' && !out?.passes) {
       const rows = parseLossless(res.rejected) as Rejected[]; // records' numbers as read
       stats.countRejected(rows);
       dlq.write(rows);
