@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { processPiece, type PieceResult, type PieceTask } from './piece.js';
 import { BufferPool } from './buffers.js';
 import { log } from '../../log.js';
+import { RecflowError } from '../../errors.js';
 import type { StageSpec } from '../types.js';
 
 interface Pending {
@@ -32,8 +33,14 @@ export interface WorkerSetup {
   contracts?: readonly string[];
 }
 
+/** What stopped a worker processing a task (an Error's fields: errors do not cross threads whole). */
+export interface WorkerCrash {
+  message: string;
+  stack?: string;
+}
+
 /** A worker's answer: a result, or the error that stopped it processing a task. */
-export type WorkerReply = PieceResult | { id: number; crash: string };
+export type WorkerReply = PieceResult | { id: number; crash: WorkerCrash };
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -134,7 +141,7 @@ export class PiecePool {
         // settles (a user stage that never answers) must still reach the exit guard
         if (slot.queued.size === 0) worker.unref();
         this.reuse(p.copy);
-        if ('crash' in m) p.reject(new Error(`worker failed on a piece of ${p.task.source}: ${m.crash}`));
+        if ('crash' in m) p.reject(workerFailed(p.task, m.crash));
         else p.resolve(m);
       });
       worker.on('error', (err) => this.fallBack(slot, err));
@@ -152,7 +159,7 @@ export class PiecePool {
   private fallBack(slot: Slot, why: unknown): void {
     if (this.slots === null || !this.slots.includes(slot)) {
       // closed: whatever was still queued was given up by the runner
-      for (const p of slot.queued.values()) p.reject(new Error('the worker pool was closed'));
+      for (const p of slot.queued.values()) p.reject(new RecflowError('internal', 'the worker pool was closed'));
       slot.queued.clear();
       return;
     }
@@ -179,6 +186,24 @@ export class PiecePool {
   private reuse(copy: Buffer): void {
     this.copies.give(copy); // the whole buffer (copies start at 0)
   }
+}
+
+/**
+ * A worker could not process a piece: a bug (the stages are the ones the main thread
+ * checked). One line says where and what to do; the worker's stack is for --debug.
+ */
+export function workerFailed(task: PieceTask, crash: WorkerCrash): RecflowError {
+  const where = task.kafka
+    ? `${task.source} from offset ${task.kafka.offsets[0] ?? '?'}`
+    : `${task.source === '-' ? 'stdin' : task.source} at line ${task.line}`;
+  const what = crash.message.split('\n')[0];
+  const err = new RecflowError(
+    'internal',
+    `a worker thread failed on a piece of ${where}: ${what}; run again with --threads 1 (or RECFLOW_WORKERS=0) to go on, and please report this with the output of --debug`,
+  );
+  // the stack is printed under --debug: the worker's is the one that tells
+  err.stack = `${err.name}: ${err.message}\nin the worker thread: ${crash.stack ?? crash.message}`;
+  return err;
 }
 
 function inline(task: PieceTask, alloc: (bytes: number) => Buffer): Promise<PieceResult> {

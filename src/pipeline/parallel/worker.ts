@@ -21,10 +21,13 @@ const ready: Promise<void> = setup?.stages
 
 const port = parentPort;
 if (port) {
-  let chain = ready;
+  let chain: Promise<void> = Promise.resolve();
   const send = (reply: WorkerReply, transfer: ArrayBuffer[]): void => port.postMessage(reply, transfer);
-  const crash = (task: PieceTask, err: unknown): void =>
-    send({ id: task.id, crash: (err as Error)?.stack ?? String(err) }, [task.bytes.buffer as ArrayBuffer]);
+  const crash = (task: PieceTask, err: unknown): void => {
+    const e = err as Error | undefined;
+    const message = typeof e?.message === 'string' ? e.message : String(err);
+    send({ id: task.id, crash: { message, stack: typeof e?.stack === 'string' ? e.stack : undefined } }, [task.bytes.buffer as ArrayBuffer]);
+  };
   const handle = (task: PieceTask): void | Promise<void> => {
     if (task.spare) {
       for (const b of task.spare) spares.give(b);
@@ -44,11 +47,14 @@ if (port) {
     }
     send(result, transferables(result));
   };
-  // one piece at a time, in arrival order, once the stages are built
+  // Every piece waits for the stages: if building them failed, every piece fails
+  // (never processed without them).
+  const step = (task: PieceTask): Promise<void> => ready.then(() => handle(task)).catch((err: unknown) => crash(task, err));
+  // one piece at a time, in arrival order
   port.on('message', (task: PieceTask) => {
     chain = chain.then(
-      () => handle(task),
-      (err: unknown) => crash(task, err),
+      () => step(task),
+      () => step(task),
     );
   });
 }
