@@ -3,7 +3,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { parseDelimiter, parseEncoding } from '../sources/dialect.js';
 import { recordBytesOption } from '../sources/limits.js';
 
-export { paintFor } from '../pipeline/finish.js';
 export type { PipelineOptions } from '../pipeline/execute.js';
 
 export function intOption(min: number): (value: string) => number {

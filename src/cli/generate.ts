@@ -3,7 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { RecflowError, usageError } from '../errors.js';
 import { onStopSignals } from '../pipeline/signals.js';
-import { DEFAULT_SEED, generate, type GenerateResult, type OutputFormat } from '../generate/index.js';
+import type { GenerateResult, OutputFormat } from '../generate/index.js';
+import { DEFAULT_SEED } from '../generate/seed.js';
 import type { Kind } from '../pipeline/types.js';
 import type { RecordGenerator } from '../generate/record.js';
 import { log } from '../log.js';
@@ -83,9 +84,18 @@ function parseSeed(text: string): string {
 /** A regular file is written aside and put in place only when whole (generate/writer.ts). */
 const writtenAside = (out: string): boolean => out !== '-' && !isSpecialFile(out);
 
+/**
+ * `x.toLocaleString('en-US')` without its cost: the first call sets up ICU number
+ * formatting, tens of milliseconds of a short run. Same text for every integer.
+ */
+function groupDigits(x: number): string {
+  if (!Number.isSafeInteger(x) || Object.is(x, -0)) return x.toLocaleString('en-US');
+  return String(x).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** One line on stderr, like the other commands' summaries. */
 function summary(r: GenerateResult, out: string): string {
-  const n = (x: number): string => x.toLocaleString('en-US');
+  const n = groupDigits;
   const secs = r.durationMs / 1000;
   const perSec = secs > 0 ? Math.round(r.records / secs) : r.records;
   const where = out === '-' ? 'stdout' : out;
@@ -147,6 +157,8 @@ export function generateCommand(): Command {
       };
       const quiet = Boolean(self.optsWithGlobals().quiet);
       // a signal stops generation so the output is flushed (and a .gz file closed properly)
+      // loaded only now: the generators' tables cost every other command's start-up
+      const { generate } = await import('../generate/index.js');
       const ctrl = new AbortController();
       const stop = onStopSignals(() => ctrl.abort());
       let result: GenerateResult;

@@ -4,7 +4,6 @@ import { EXIT_STATUS, RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { VERSION } from '../version.js';
 import { stdoutGone } from '../pipeline/epipe.js';
-import { paintFor } from './common.js';
 import { contractCommand } from './contract.js';
 import { generateCommand } from './generate.js';
 import { peekCommand } from './peek.js';
@@ -73,16 +72,17 @@ export async function main(argv: string[]): Promise<void> {
     }
     await prog.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    process.exitCode = report(err, debug);
+    process.exitCode = await report(err, debug);
   }
 }
 
-function report(err: unknown, debug: boolean): number {
+async function report(err: unknown, debug: boolean): Promise<number> {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return EXIT_STATUS.usage;
   }
-  const red = paintFor(process.stderr).red;
+  // the colours (chalk) load only when there is an error to paint
+  const red = (await import('../pipeline/finish.js')).paintFor(process.stderr).red;
   if (err instanceof RecflowError) {
     log('error', err.message, { code: err.code, ...(debug ? { stack: err.stack } : {}) }, `recflow: ${red('error:')} ${err.message}\n${debug && err.stack ? err.stack + '\n' : ''}`);
     return exitCodeFor(err);

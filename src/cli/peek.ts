@@ -2,7 +2,6 @@
 // commits nothing (kcat -C's job), optionally with each message checked by the contract.
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
-import { checkRecord } from '../contract/index.js';
 import { resolveOptions } from '../config/options.js';
 import { RecflowError } from '../errors.js';
 import { parseKafkaAddress } from '../kafka/address.js';
@@ -12,6 +11,8 @@ import type { Kind } from '../pipeline/types.js';
 import { intOption } from './common.js';
 import { onStopSignals } from '../pipeline/signals.js';
 import { log } from '../log.js';
+
+type CheckRecord = typeof import('../contract/index.js').checkRecord;
 
 interface PeekOptions {
   partition?: number[];
@@ -53,10 +54,11 @@ export function peekCommand(): Command {
     const { createKafkaClient, describeKafkaError } = await import('../kafka/client.js');
     const { peek } = await import('../kafka/peek.js');
     const ndjson = (await import('ndjson')).default;
+    const check = opts.validate ? (await import('../contract/index.js')).checkRecord : undefined;
     const kafka = createKafkaClient(brokers, kopts, { log: (m) => log('info', m), debug: Boolean(opts.debug) });
     let stop = false;
     const signals = onStopSignals(() => void (stop = true));
-    const print = printer(opts, ndjson);
+    const print = printer(opts, ndjson, check);
     let n = 0;
     try {
       n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, print.each, () => stop);
@@ -91,7 +93,7 @@ function parseOffset(v: string): StartAt {
  * through the ndjson package's serializer — off the hot path, where its cycle-safe
  * stringify costs nothing that matters (see docs/decisions.md).
  */
-function printer(opts: PeekOptions, ndjson: typeof import('ndjson')): { each: (m: PeekedMessage) => void; end: () => Promise<void> } {
+function printer(opts: PeekOptions, ndjson: typeof import('ndjson'), check: CheckRecord | undefined): { each: (m: PeekedMessage) => void; end: () => Promise<void> } {
   const meta = opts.show === 'meta';
   if (!meta && !opts.validate) {
     return { each: (m) => void process.stdout.write((m.value === null ? '' : m.value.toString('utf8')) + '\n'), end: async () => {} };
@@ -104,7 +106,7 @@ function printer(opts: PeekOptions, ndjson: typeof import('ndjson')): { each: (m
       const row: Record<string, unknown> = meta
         ? { partition: m.partition, offset: m.offset, timestamp: new Date(Number(m.timestamp)).toISOString(), key: m.key?.toString('utf8') ?? null, headers: m.headers }
         : { partition: m.partition, offset: m.offset };
-      if (opts.validate) Object.assign(row, verdict(text, opts.kind ?? headerKind(m.headers.kind)));
+      if (check) Object.assign(row, verdict(check, text, opts.kind ?? headerKind(m.headers.kind)));
       row.value = parsed(text);
       out.write(row);
     },
@@ -124,7 +126,7 @@ function parsed(text: string | null): unknown {
   }
 }
 
-function verdict(text: string | null, kind: Kind | undefined): { valid: boolean; kind: Kind | null; codes: string[] } {
+function verdict(checkRecord: CheckRecord, text: string | null, kind: Kind | undefined): { valid: boolean; kind: Kind | null; codes: string[] } {
   const value = parsed(text);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return { valid: false, kind: null, codes: ['parse_error'] };
   const res = checkRecord(value as Record<string, unknown>, kind);

@@ -6,7 +6,6 @@ import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
 import { parseOutputFormat } from '../sinks/format/index.js';
 import { RecflowError } from '../errors.js';
-import { execute } from '../pipeline/execute.js';
 import { addPipelineOptions, intOption, type PipelineOptions } from './common.js';
 
 export function runCommand(): Command {
@@ -37,6 +36,7 @@ export function runCommand(): Command {
     if (!prepared) return; // --dry-run printed the pipeline
     const opts = command.opts<PipelineOptions & { to: string } & Record<string, unknown>>();
     const to = opts.to;
+    const { execute } = await import('../pipeline/execute.js'); // the engine loads for a run, not for --help
     const result = await execute({
       command: 'run',
       sourceArgs: prepared.sources,

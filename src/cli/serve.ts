@@ -3,7 +3,7 @@ import { isIPv4 } from 'node:net';
 import { Command } from 'commander';
 import { RecflowError, signalExitStatus } from '../errors.js';
 import { onStopSignals } from '../pipeline/signals.js';
-import { startServer, type ServeOptions } from '../serve/server.js';
+import type { ServeOptions } from '../serve/server.js';
 import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
 import { log } from '../log.js';
 
@@ -93,6 +93,7 @@ export function isLoopback(host: string): boolean {
 
 /** Serves until SIGINT/SIGTERM, then drains and stops with 130/143 as the CLI contract says. */
 async function runServer(opts: ServeOptions, quiet: boolean): Promise<void> {
+  const { startServer } = await import('../serve/server.js'); // node:http and the store load only for serve
   const server = await startServer(opts).catch((err: NodeJS.ErrnoException) => {
     const where = `${opts.host}:${opts.port}`;
     if (err.code === 'EADDRINUSE') throw new RecflowError('config', `cannot listen on ${where}: the port is in use (try --port 0 for a free one)`);

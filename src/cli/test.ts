@@ -5,7 +5,6 @@ import type { Builder } from 'junit-report-builder';
 import { EXIT_OK, EXIT_STATUS, RecflowError } from '../errors.js';
 import type { CaseResult } from '../pipeline/test-cases.js';
 import { writeFileAtomic } from '../sinks/util/atomic-file.js';
-import { paintFor } from './common.js';
 
 export function testCommand(): Command {
   return new Command('test')
@@ -16,6 +15,7 @@ export function testCommand(): Command {
       const junitFile = parseReport(opts.report);
       // loaded when the command runs (YAML, zod, the stages): other commands start without them
       const { runTestFiles } = await import('../pipeline/test-cases.js');
+      const { paintFor } = await import('../pipeline/finish.js');
       const results = await runTestFiles(files);
       const paint = paintFor(process.stdout);
       for (const r of results) {

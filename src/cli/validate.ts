@@ -2,7 +2,6 @@
 // With --config it checks exactly the pipeline a cron job runs (sources, stages, contract).
 import { Command } from 'commander';
 import { addRunConfigOptions, prepareRun } from '../config/index.js';
-import { execute } from '../pipeline/execute.js';
 import { addPipelineOptions, type PipelineOptions } from './common.js';
 import { runCommand } from './run.js';
 
@@ -22,6 +21,7 @@ export function validateCommand(): Command {
       if (command.getOptionValueSource(attr) === 'config') command.setOptionValueWithSource(attr, undefined, 'default');
     }
     const opts = command.opts<PipelineOptions & { reportJson?: string } & Record<string, unknown>>();
+    const { execute } = await import('../pipeline/execute.js'); // the engine loads for a run, not for --help
     const result = await execute({
       command: 'validate',
       sourceArgs: prepared.sources,

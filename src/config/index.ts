@@ -2,12 +2,9 @@
 // options, and one call that resolves options, builds the stages and handles
 // --dry-run, all before any output (so a bad config or stage exits 2 with nothing written).
 import { Option, type Command } from 'commander';
-import type { Stage, StageSpec } from '../pipeline/types.js';
-import { planStages } from '../stages/plan.js';
-import { pipelineFingerprint } from './fingerprint.js';
-import { resolveRun } from './resolve.js';
-import { log } from '../log.js';
-import { Owner } from '../pipeline/owner.js';
+import type { PreparedRun } from './prepare.js';
+
+export type { PreparedRun };
 
 export function addRunConfigOptions(cmd: Command): Command {
   return cmd
@@ -28,48 +25,8 @@ export function addRunConfigOptions(cmd: Command): Command {
     );
 }
 
-export interface PreparedRun {
-  sources: string[];
-  stages: Stage[];
-  /** How the stages were given, so worker threads can build the same ones (see pipeline/parallel). */
-  stageSpec: StageSpec;
-  /** What turns input into output, for the HTTP idempotency keys (see fingerprint.ts). */
-  fingerprint: string;
-  /** Release the stages (user stages may hold resources); a second call does nothing. */
-  close(): Promise<void>;
-}
-
 /** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
 export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Command): Promise<PreparedRun | null> {
-  const run = await resolveRun(cmd, args, process.env, alsoKnown);
-  const opts = cmd.opts<{ validate?: boolean; dryRun?: boolean; kind?: string; contract?: string[]; strict?: boolean }>();
-  const plan = await planStages(run.stageRefs, {
-    validate: opts.validate !== false,
-    dryRun: opts.dryRun === true, // user stage modules are parsed, not run
-    warn: (m) => log('warn', m),
-  });
-  // the stages are open from here: whoever fails or ends the command before the run closes them
-  const owner = new Owner();
-  const close = owner.defer('stages', async () => {
-    for (const s of plan.stages) await s.close?.();
-  });
-  try {
-    // a misspelt field in a stage warns (exit 2 with --strict) before anything is read or written
-    if (run.stageRefs.length > 0) await (await import('../stages/field-check.js')).checkStageFields(run.stageRefs, { ...opts, warn: (m) => log('warn', m) });
-    if (opts.dryRun) {
-      process.stdout.write(await (await import('./dry-run.js')).dryRun(cmd, run, plan));
-      await close();
-      return null;
-    }
-  } catch (err) {
-    await owner.dispose();
-    throw err;
-  }
-  return {
-    sources: run.sources,
-    stages: plan.stages,
-    stageSpec: { refs: run.stageRefs, validate: opts.validate !== false },
-    fingerprint: pipelineFingerprint({ described: plan.described, refs: run.stageRefs, kind: opts.kind }),
-    close,
-  };
+  // the resolver, the stages and their contracts load when a command runs, not for --help
+  return (await import('./prepare.js')).prepareRun(cmd, args, alsoKnown);
 }

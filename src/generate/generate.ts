@@ -9,13 +9,14 @@ import { inventoryGenerator } from './inventory.js';
 import { Rng } from './prng.js';
 import type { RecordGenerator } from './record.js';
 import { openOutput } from './writer.js';
+import { DEFAULT_SEED } from './seed.js';
 
 export const GENERATORS: Readonly<Record<Kind, RecordGenerator>> = {
   customer: customerGenerator,
   inventory: inventoryGenerator,
 };
 
-export const DEFAULT_SEED = '1';
+export { DEFAULT_SEED };
 
 export interface GenerateOptions {
   kind: Kind;

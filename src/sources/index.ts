@@ -5,7 +5,6 @@ import { constants } from 'node:fs';
 import { access, open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { constants as zlib, gunzipSync } from 'node:zlib';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
@@ -17,8 +16,7 @@ import { headerNames, headerOf, rowMaker, sniffFormat } from './csv-header.js';
 import { FileSource } from './file.js';
 import { readHead, type FileSpec, type Format } from './file-input.js';
 import { recordLimit } from './limits.js';
-import { checkpointFor } from './checkpoint.js';
-import { replayFor } from './dlq-replay.js';
+import type { Checkpoint } from './checkpoint.js';
 
 export interface SourceOptions {
   /** 'tsv' is CSV with tab as the delimiter. */
@@ -39,7 +37,15 @@ export function formatFromName(name: string): { format?: Format; gzip?: boolean;
   return { gzip: gzip || undefined };
 }
 
+/**
+ * Only these characters make a pattern (a glob, braces, an extglob, a negation) for
+ * picomatch's scan: a name without any is a plain path, and tinyglobby need not load.
+ */
+const MAYBE_PATTERN = /[*?[\]{}()!]/;
+
 async function expand(arg: string): Promise<string[]> {
+  if (!MAYBE_PATTERN.test(arg)) return [arg];
+  const { glob, isDynamicPattern } = await import('tinyglobby');
   if (!isDynamicPattern(arg)) return [arg];
   try {
     await stat(arg);
@@ -169,9 +175,10 @@ function hintDelimiter(spec: FileSpec, head: { text: string; final: boolean }, c
 
 export async function openSources(args: string[], allOpts: SourceOptions, ctx: ComponentContext): Promise<Source[]> {
   const opts = allOpts;
-  const replay = await replayFor(args, ctx, opts.kind); // run --from-dlq: the dead-letter file is the input
+  // run --from-dlq: the dead-letter file is the input (its reader and csv-parse load only then)
+  const replay = ctx.opts.fromDlq === undefined ? null : await (await import('./dlq-replay.js')).replayFor(args, ctx, opts.kind);
   if (replay) return replay;
-  const checkpoint = await checkpointFor(args, ctx); // run --checkpoint: files resume where the last run stopped
+  const checkpoint = await checkpointOf(args, ctx); // run --checkpoint: files resume where the last run stopped
   const sources: Source[] = [];
   let stdinUsed = false;
   const origins = new Map<string, number>();
@@ -207,6 +214,11 @@ export async function openSources(args: string[], allOpts: SourceOptions, ctx: C
     }
   }
   return sources;
+}
+
+/** The run's checkpoint, when --checkpoint is given (its module loads only then). */
+async function checkpointOf(args: string[], ctx: ComponentContext): Promise<Checkpoint | null> {
+  return ctx.opts.checkpoint === undefined ? null : (await import('./checkpoint.js')).checkpointFor(args, ctx);
 }
 
 /** Per-source settings from a config file's `sources:` entries `{ path, delimiter, encoding }`, by source argument. */
