@@ -8,7 +8,7 @@ import { recordJson } from '../../contract/record.js';
 import { hasTexts } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
-import { holdsReplacement, invalidUtf8 } from '../../sources/dialect.js';
+import { holdsReplacement } from '../../sources/dialect.js';
 import { headerNames, invalidEncodingReject, rowMaker } from '../../sources/file.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
@@ -20,6 +20,7 @@ import { OutBuffer, recordTuple, stringifyRows } from './out-buffer.js';
 import { allocate, asBuffer } from './buffers.js';
 import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
+import { isUtf8Piece, outputGuess, pushSliced } from './piece-text.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
 import { deadLetterText, lineRow } from '../dead-row.js';
@@ -204,22 +205,17 @@ export class PieceWork {
     let lastEmit = -1;
     let seen = this.recordsIn;
     let from = 0;
+    const push = (text: string, chunkEnd: boolean): void => (csv ? csv.push(text, false, chunkEnd) : tok.push(text));
     for (let i = 0; i < chunkEnds.length; i++) {
       const end = chunkEnds[i]!;
-      const text = decoder.write(bytes.subarray(from, end));
-      if (csv) csv.push(text, false, true);
-      else tok.push(text);
+      pushSliced(bytes, from, end, decoder, push, true);
       from = end;
       if (this.recordsIn !== seen) {
         seen = this.recordsIn;
         lastEmit = i;
       }
     }
-    if (from < bytes.length) {
-      const text = decoder.write(bytes.subarray(from));
-      if (csv) csv.push(text, false, false);
-      else tok.push(text);
-    }
+    if (from < bytes.length) pushSliced(bytes, from, bytes.length, decoder, push, false);
     if (final) {
       const rest = decoder.end();
       if (csv) csv.push(rest, true);
@@ -382,16 +378,6 @@ export class PieceWork {
     }
     kept.push([kind, 1]);
   }
-}
-
-/** The piece's bytes are valid UTF-8 (the final piece may end inside a sequence cut by the end of input). */
-function isUtf8Piece(bytes: Buffer, final: boolean): boolean {
-  return !invalidUtf8(bytes, false, !final);
-}
-
-/** Output bytes to expect for a piece: NDJSON from CSV is about 2.5 times the input. */
-function outputGuess(t: PieceTask): number {
-  return Math.ceil(t.bytes.length * (t.format === 'csv' ? 3 : 1.5)) + 65536;
 }
 
 export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {
