@@ -1,5 +1,5 @@
 // `recflow serve`: a local analytics endpoint for demos and tests (see docs/http.md).
-import { isIPv4 } from 'node:net';
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { RecflowError, signalExitStatus } from '../errors.js';
 import { onStopSignals } from '../pipeline/signals.js';
@@ -88,6 +88,8 @@ export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
   if (h === 'localhost' || h === '::1') return true;
   const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  // node:net on demand: every command's start-up would load it for this one check
+  const { isIPv4 } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
   return isIPv4(v4) && v4.startsWith('127.');
 }
 
