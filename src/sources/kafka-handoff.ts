@@ -8,6 +8,9 @@ export interface Waiter {
   release: (resolve: boolean) => void;
   /** Chunks of the kafkajs batch not yet handed to the runner. */
   unyielded: number;
+  /** `topic/partition` of the batch, and the offset after its last message. */
+  partition: string;
+  end: number;
 }
 
 export class Handoff {
@@ -16,20 +19,41 @@ export class Handoff {
   private wake: (() => void) | null = null;
 
   /**
-   * Queues the `count` chunks of one kafkajs batch (`make` builds chunk i; the last gets
-   * the waiter, to release it on its ack). Resolves once released: true, resolve its offsets.
+   * Queues the `count` chunks of one kafkajs batch of `partition` ending before offset
+   * `end` (`make` builds chunk i). Resolves once released: true, resolve its offsets.
    */
-  hold(count: number, make: (i: number, last: Waiter | undefined) => SourceBatch): Promise<boolean> {
-    return new Promise<boolean>((resolve) => {
-      const w: Waiter = {
-        unyielded: count,
-        release: (ok) => {
-          if (this.waiters.delete(w)) resolve(ok);
-        },
-      };
-      this.waiters.add(w);
-      for (let i = 0; i < count; i++) this.queue.push({ batch: make(i, i === count - 1 ? w : undefined), waiter: w });
-    });
+  hold(count: number, partition: string, end: number, make: (i: number) => SourceBatch): Promise<boolean> {
+    let resolve!: (ok: boolean) => void;
+    const released = new Promise<boolean>((r) => (resolve = r));
+    const w = this.waiter(count, partition, end, resolve);
+    for (let i = 0; i < count; i++) this.queue.push({ batch: make(i), waiter: w });
+    return released;
+  }
+
+  /**
+   * Built apart from hold() so that its closure cannot see `make`, which sees the whole
+   * kafkajs batch (messages and fetch buffers): a waiter must not keep that alive.
+   */
+  private waiter(count: number, partition: string, end: number, resolve: (ok: boolean) => void): Waiter {
+    const w: Waiter = {
+      unyielded: count,
+      partition,
+      end,
+      release: (ok) => {
+        if (this.waiters.delete(w)) resolve(ok);
+      },
+    };
+    this.waiters.add(w);
+    return w;
+  }
+
+  /**
+   * The runner acked `partition` up to offset `acked`: the batches it finished may go.
+   * Acks find their waiter here rather than holding it, as a file sink keeps every ack
+   * to the end of the run: each keeps only its partition and offset alive.
+   */
+  acked(partition: string, acked: number): void {
+    for (const w of this.waiters) if (w.partition === partition && w.end <= acked) w.release(true);
   }
 
   /** The next queued chunk, counted as handed to the runner. */

@@ -14,10 +14,10 @@ import { describeKafkaError, rootCause, withTimeout } from '../kafka/client.js';
 import { OffsetCommitter, readGroupOffsets, readStartOffsets } from '../kafka/offsets.js';
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
 import { decodeMessage, rawMessages } from '../kafka/decode.js';
-import { Handoff, heldWithHeartbeats, sleep, type Waiter } from './kafka-handoff.js';
+import { Handoff, heldWithHeartbeats, sleep } from './kafka-handoff.js';
 import { KafkaLink } from './kafka-link.js';
 import { recordLimit } from './limits.js';
-import { PartitionTable, type PartitionState } from '../kafka/partitions.js';
+import { PartitionTable, partitionKey, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 import type { ComponentContext } from '../sinks/index.js';
 
@@ -255,8 +255,8 @@ export class KafkaSource implements Source {
 
     const chunks: KafkaMessage[][] = [];
     for (let i = 0; i < messages.length; i += this.opts.batchSize) chunks.push(messages.slice(i, i + this.opts.batchSize));
-    const released = this.handoff.hold(chunks.length, (i, last) => this.toBatch(p, chunks[i]!, last));
     p.yielded = Number(messages.at(-1)!.offset) + 1;
+    const released = this.handoff.hold(chunks.length, partitionKey(p.topic, p.partition), p.yielded, (i) => this.toBatch(p, chunks[i]!));
     this.counts.messages += messages.length;
     if (reachedEnd) pause();
     if (this.budget <= 0) this.finish('max records reached');
@@ -275,7 +275,7 @@ export class KafkaSource implements Source {
     this.counts.parseErrors += n;
   }
 
-  private toBatch(p: PartitionState, chunk: KafkaMessage[], waiter: Waiter | undefined): SourceBatch {
+  private toBatch(p: PartitionState, chunk: KafkaMessage[]): SourceBatch {
     const records: Rec[] = [];
     const rejected: Rejected[] = [];
     const messages = this.raw ? rawMessages(p.topic, p.partition, chunk, this.kindOpt) : undefined;
@@ -286,24 +286,23 @@ export class KafkaSource implements Source {
         rejected.push(d.rejected);
       } else records.push(d.rec);
     }
-    const next = Number(chunk.at(-1)!.offset) + 1;
-    return {
-      records,
-      rejected,
-      ...(messages ? { messages } : {}),
-      ack: async () => {
-        this.outstanding--;
-        p.acked = Math.max(p.acked, next);
-        waiter?.release(true);
-        if (this.closed && !this.link.deferring) {
-          this.ctx.log(`kafka: records up to ${p.topic}/${p.partition}@${next - 1} were written after the source closed; they are not committed and will be read again`);
-          return;
-        }
-        if (!this.link.deferring) return this.committer.commit();
-        this.link.deferDisconnect();
-        await this.committer.commit();
-        if (this.outstanding <= 0) await this.link.disconnectNow();
-      },
+    return { records, rejected, ...(messages ? { messages } : {}), ack: this.ackFor(p, Number(chunk.at(-1)!.offset) + 1) };
+  }
+
+  /** A batch's ack; built apart so that it keeps only `p` and `next` alive (a file sink holds acks to the end). */
+  private ackFor(p: PartitionState, next: number): () => Promise<void> {
+    return async () => {
+      this.outstanding--;
+      p.acked = Math.max(p.acked, next);
+      this.handoff.acked(partitionKey(p.topic, p.partition), p.acked);
+      if (this.closed && !this.link.deferring) {
+        this.ctx.log(`kafka: records up to ${p.topic}/${p.partition}@${next - 1} were written after the source closed; they are not committed and will be read again`);
+        return;
+      }
+      if (!this.link.deferring) return this.committer.commit();
+      this.link.deferDisconnect();
+      await this.committer.commit();
+      if (this.outstanding <= 0) await this.link.disconnectNow();
     };
   }
 
