@@ -59,7 +59,10 @@ export async function finish(x: FinishOptions, f: Finished, outcome: RunOutcome)
     deadLetter: opts.dlq ?? null,
   };
   const paint = paintFor(process.stderr);
-  if (verdict.failure) log('error', verdict.failure.message, undefined, `recflow: ${paint.red('error:')} ${verdict.failure.message}\n`);
+  const failure = verdict.failure;
+  // --debug (as main.ts): the stack too, which for a worker thread's crash holds the worker's
+  const stack = (opts.debug || process.env.RECFLOW_DEBUG) && failure?.stack ? failure.stack : undefined;
+  if (failure) log('error', failure.message, { code: failure.code, ...(stack ? { stack } : {}) }, `recflow: ${paint.red('error:')} ${failure.message}\n${stack ? stack + '\n' : ''}`);
   const summary = { runId: opts.runId, ...summaryJson(stats, extras) };
   const text = summaryText(stats, extras, paint);
   log('info', 'summary', summary, text);

@@ -11,7 +11,7 @@
 //   RECFLOW_WORKERS=0      always the sequential Runner
 //   RECFLOW_WORKERS=N      the parallel engine with N worker threads, whatever the input size
 //   RECFLOW_WORKERS=inline the parallel engine without worker threads (what one core gets)
-//   RECFLOW_CHUNK_BYTES=N  bytes per piece (default 64 KiB); small values make
+//   RECFLOW_CHUNK_BYTES=N  bytes per piece (default 128 KiB); small values make
 //                          tests cross piece boundaries with small files
 //   RECFLOW_EXPLAIN=1      say on stderr which runner was chosen, and why
 import { availableParallelism } from 'node:os';
@@ -34,12 +34,13 @@ export interface PlanRunner {
 /** Files smaller than this in total go to the sequential runner (starting workers costs more than it saves). */
 const SMALL_INPUT_BYTES = 4 * 1024 * 1024;
 /**
- * Bytes per piece. 64 KiB runs as fast as 128 KiB-1 MiB (1M customers: 2.27 s) and
- * keeps a piece's decoded text under V8's large-object size, so it dies in the young
- * generation instead of piling up in the old one: peak RSS on 15M rows 137 MB, against
- * 183 MB with 128 KiB pieces. 32 KiB: 4% slower.
+ * Bytes per piece. Each piece costs the main thread a dispatch, a result, a write and their
+ * wake-ups, so bigger pieces leave it more cores to feed; their text is still decoded in
+ * ~64 KiB slices (piece-text.ts). Measured (bench/RESULTS.md, session 6), 1 worker: main
+ * thread CPU on 1M customers 0.94 s at 64 KiB, 0.73 s at 128 KiB, 0.65 s at 256 KiB; peak
+ * RSS on 3M rows with the 5 stages 138, 151 and 202 MB. 128 KiB keeps it under 200 MB.
  */
-const PIECE_CHARS = 64 * 1024;
+const PIECE_CHARS = 128 * 1024;
 
 export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, threads?: number): PlanRunner {
   const choice = parallelChoice(plan, env, threads);

@@ -112,6 +112,19 @@ describe('parallel runner: a worker thread fails on a piece', () => {
     expect(res.stderr).not.toContain('internal error');
   });
 
+  it('--debug: the worker stack follows the one line; the JSON log line carries the code', async () => {
+    writeFileSync(join(dir, 'fifth-debug.mjs'), stage('++n === 5'));
+    const res = await run('fifth-debug', ['--debug']);
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/a worker thread failed on a piece of .*\n(RecflowError: .*\n)?[^]*in the worker thread: Error: boom in the encoder\n\s+at /);
+    writeFileSync(join(dir, 'fifth-json.mjs'), stage('++n === 5'));
+    const json = await run('fifth-json', ['--log-format', 'json']);
+    const line = json.stderr.split('\n').find((l) => l.includes('a worker thread failed'));
+    expect(line, json.stderr).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({ level: 'error', fields: { code: 'internal' } });
+    expect(line).not.toContain('in the worker thread'); // no stack without --debug
+  });
+
   it('stages a worker cannot build: every piece fails, the first one is reported', async () => {
     writeFileSync(
       join(dir, 'unbuilt.mjs'),
