@@ -14,7 +14,8 @@ export interface Waiter {
 }
 
 export class Handoff {
-  private readonly queue: { batch: SourceBatch; waiter: Waiter }[] = [];
+  /** Chunks not handed over yet: built (decoded) only when taken, so a big kafkajs batch is never decoded all at once. */
+  private readonly queue: { i: number; make: (i: number) => SourceBatch; waiter: Waiter }[] = [];
   private readonly waiters = new Set<Waiter>();
   private wake: (() => void) | null = null;
 
@@ -26,7 +27,7 @@ export class Handoff {
     let resolve!: (ok: boolean) => void;
     const released = new Promise<boolean>((r) => (resolve = r));
     const w = this.waiter(count, partition, end, resolve);
-    for (let i = 0; i < count; i++) this.queue.push({ batch: make(i), waiter: w });
+    for (let i = 0; i < count; i++) this.queue.push({ i, make, waiter: w });
     return released;
   }
 
@@ -61,7 +62,7 @@ export class Handoff {
     const next = this.queue.shift();
     if (!next) return undefined;
     next.waiter.unyielded--;
-    return next.batch;
+    return next.make(next.i);
   }
 
   /** Drops the queued chunks (left unacked: read again next time). */
