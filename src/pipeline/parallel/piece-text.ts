@@ -1,4 +1,5 @@
-// How a piece's bytes become the text its tokenizer is fed, and the sizes guessed for it.
+// How a piece's bytes become the text its tokenizer is fed, the sizes guessed for it, and
+// its records counted per kind.
 import type { StringDecoder } from 'node:string_decoder';
 import { invalidUtf8 } from '../../sources/dialect.js';
 import type { PieceTask } from './piece-types.js';
@@ -31,4 +32,16 @@ export function pushSliced(bytes: Buffer, from: number, end: number, decoder: St
     from = cut + 1;
   }
   push(decoder.write(bytes.subarray(from, end)), chunkEnd);
+}
+
+/** One more record of `kind` kept (kinds in the order first met). */
+export function countKind(kept: [string, number][], kind: string): void {
+  for (let i = 0; i < kept.length; i++) {
+    const k = kept[i]!;
+    if (k[0] === kind) {
+      k[1]++;
+      return;
+    }
+  }
+  kept.push([kind, 1]);
 }

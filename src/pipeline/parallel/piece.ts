@@ -14,17 +14,17 @@ import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { StringDecoder } from 'node:string_decoder';
 import { invalidKind, kindOf } from '../../sinks/file.js';
 import { isPlainName } from '../../sinks/output-names.js';
-import { byInputOrder, type Fields, type Kind, type Rec, type RecordError, type Rejected, type Stage } from '../types.js';
+import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
-import { OutBuffer, recordTuple, stringifyRows } from './out-buffer.js';
+import { OutBuffer, recordTuple } from './out-buffer.js';
 import { allocate, asBuffer } from './buffers.js';
 import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
-import { isUtf8Piece, outputGuess, pushSliced } from './piece-text.js';
+import { countKind, isUtf8Piece, outputGuess, pushSliced } from './piece-text.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
-import { deadLetterText, lineRow } from '../dead-row.js';
-import { RejectCounts } from '../stats.js';
+import { lineRow } from '../dead-row.js';
+import { rejectsOf } from './piece-rejects.js';
 
 export type { PieceResult, PieceTask } from './piece-types.js';
 export { transferables } from './buffers.js';
@@ -172,17 +172,9 @@ export class PieceWork {
     };
   }
 
-  /** The rejects as the task asks for them (PieceTask.deadLetter). */
+  /** The rejects as the task asks for them; the stages' join the parse errors in line order. */
   private rejects(): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectCounts'> {
-    const rows = this.rejected;
-    const mode = this.task.deadLetter ?? 'rows';
-    if (rows.length === 0) return { rejected: '', rejectLines: '', rejectCounts: null };
-    if (mode === 'rows') return { rejected: this.rejectedTexts ? stringifyRows(rows) : JSON.stringify(rows), rejectLines: '', rejectCounts: null };
-    const counts = new RejectCounts();
-    counts.countRejected(rows);
-    let lines = '';
-    if (mode === 'lines') for (const r of rows) lines += deadLetterText(r) + '\n';
-    return { rejected: '', rejectLines: lines, rejectCounts: counts };
+    return rejectsOf(this.rejected, this.task.deadLetter ?? 'rows', this.stages !== null, this.rejectedTexts);
   }
 
   /**
@@ -291,7 +283,7 @@ export class PieceWork {
     }
     const kind = res.kind as string;
     this.keptTotal++;
-    this.countKept(kind);
+    countKind(this.kept, kind);
     if (this.keptList !== null) this.keptList.push({ line, kind: res.kind, raw });
     if (json === null) return;
     const out = this.out;
@@ -327,7 +319,7 @@ export class PieceWork {
       }
       const kind = r.kind ?? 'unknown';
       this.keptTotal++;
-      this.countKept(kind);
+      countKind(this.kept, kind);
       if (this.keptList !== null) this.keptList.push({ line: r.line!, kind, raw: r.raw });
       if (!encode) continue;
       const json = this.task.records ? recordTuple(r) : recordJson(r.value, r.raw);
@@ -341,8 +333,6 @@ export class PieceWork {
       if (b === undefined) this.outByKind!.set(file, (b = new OutBuffer(this.alloc(outputGuess(this.task) >> 1), this.alloc)));
       b.line(json);
     }
-    if (rejected.length > 1) rejected.sort(byInputOrder); // stable: one record is rejected once
-    for (const r of rejected) if (hasTexts(r.record)) this.rejectedTexts = true;
   }
 
   /** Record the end and line of the output line just written (the keptTotal-th). */
@@ -367,17 +357,6 @@ export class PieceWork {
     this.kinds!.push(k ?? null);
   }
 
-  private countKept(kind: string): void {
-    const kept = this.kept;
-    for (let i = 0; i < kept.length; i++) {
-      const k = kept[i]!;
-      if (k[0] === kind) {
-        k[1]++;
-        return;
-      }
-    }
-    kept.push([kind, 1]);
-  }
 }
 
 export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {
