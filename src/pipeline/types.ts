@@ -138,6 +138,8 @@ export interface Source {
   remaining?(): number | undefined;
   /** A short live status (e.g. consumer lag) for the progress line. */
   status?(): string | undefined;
+  /** False while the source cannot deliver yet (a Kafka source before it joins its group), for /ready; absent: ready. */
+  readonly ready?: boolean;
   /** Extra figures for the summary JSON. */
   stats?(): Record<string, unknown>;
 }

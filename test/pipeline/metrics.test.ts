@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseMetricsAddress, startMetrics, type MetricsServer } from '../../src/pipeline/metrics.js';
 import { RunStats } from '../../src/pipeline/stats.js';
 import type { Sink, Source } from '../../src/pipeline/types.js';
+import { customers, scriptedServer } from '../support/serve.js';
+import { FakeClock, httpSinkOn, until } from '../sinks/http/fake-clock.js';
+import { write } from '../sinks/http/write.js';
 
 function fakeSink(figures: Record<string, unknown>, status = ''): Sink {
   return { name: 'fake', maxInFlight: 1, write: async () => ({}), close: async () => {}, stats: () => figures, status: () => status };
@@ -64,29 +67,75 @@ describe('startMetrics', () => {
     expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^recflow_records_in_total 11$/m);
   });
 
+  const ready = async (url: string): Promise<number> => (await fetch(`${url}/ready`)).status;
+  const gauge = async (url: string): Promise<string | undefined> => /^recflow_sink_breaker_state (\S+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1];
+
   it('/health is 200; /ready is 503 while the breaker is open or the sink gave up', async () => {
-    const figures: Record<string, unknown> = { gaveUp: false };
-    let status = '';
-    const sink: Sink = { ...fakeSink(figures), status: () => status };
-    server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink, sources: [] });
+    const figures: Record<string, unknown> = { gaveUp: false, breaker: 'closed' };
+    server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink: fakeSink(figures), sources: [] });
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
-    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
-    status = 'http: 0 in flight, breaker open 1.0s';
-    expect((await fetch(`${server.url}/ready`)).status).toBe(503);
-    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^recflow_sink_breaker_state 2$/m);
-    status = '';
+    expect(await ready(server.url)).toBe(200);
+    figures.breaker = 'open';
+    expect(await ready(server.url)).toBe(503);
+    expect(await gauge(server.url)).toBe('2');
+    figures.breaker = 'closed';
     figures.gaveUp = true;
-    expect((await fetch(`${server.url}/ready`)).status).toBe(503);
+    expect(await ready(server.url)).toBe(503);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
   });
 
-  it('/ready is 503 while a Kafka source is still joining its group', async () => {
+  it('reads the breaker state from the sink figures, never from its status text', async () => {
+    const figures: Record<string, unknown> = { gaveUp: false, breaker: 'open' };
+    let status = 'http: 0 in flight, circuit paused';
+    const sink: Sink = { ...fakeSink(figures), status: () => status };
+    server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink, sources: [] });
+    expect([await gauge(server.url), await ready(server.url)]).toEqual(['2', 503]);
+    figures.breaker = 'half-open';
+    expect([await gauge(server.url), await ready(server.url)]).toEqual(['1', 503]);
+    figures.breaker = 'closed';
+    status = 'http: 0 in flight, breaker open 1.0s'; // the text alone no longer counts
+    expect([await gauge(server.url), await ready(server.url)]).toEqual(['0', 200]);
+    delete figures.breaker; // a sink without a breaker (file, Kafka)
+    expect([await gauge(server.url), await ready(server.url)]).toEqual(['0', 200]);
+  });
+
+  it('the HTTP sink reports its breaker: 2 and 503 while open, 0 and 200 once a probe gets through', async () => {
+    let up = false;
+    const receiver = await scriptedServer(() => ({ status: up ? 200 : 503 }));
+    const clock = new FakeClock(100); // retries go at once; the 300 ms pause waits for fire()
+    const { sink } = httpSinkOn(clock, `${receiver.url}/in`, { breakerThreshold: '2', breakerPauseMs: '300', retries: '50', retryBaseMs: '1', retryCapMs: '5', batchRecords: '1' });
+    try {
+      server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink, sources: [] });
+      expect([await gauge(server.url), await ready(server.url)]).toEqual(['0', 200]);
+      const writing = write(sink, customers(2));
+      await until(() => clock.held > 0);
+      expect([await gauge(server.url), await ready(server.url)]).toEqual(['2', 503]);
+      up = true;
+      clock.fire();
+      expect(await writing).toEqual({});
+      expect([await gauge(server.url), await ready(server.url)]).toEqual(['0', 200]);
+    } finally {
+      await sink.close();
+      await receiver.close();
+    }
+  });
+
+  it('/ready is 503 while a source says it is not ready (a Kafka source joining its group)', async () => {
+    let joined = false;
+    const source: Source = { name: 'kafka://x/t', batches: async function* () {}, status: () => 'lag p0=0', get ready() { return joined; } };
+    server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink: fakeSink({}), sources: [source] });
+    expect(await ready(server.url)).toBe(503);
+    joined = true;
+    expect(await ready(server.url)).toBe(200);
+  });
+
+  it('a source without the ready field: /ready reads "joining group" from its status', async () => {
     let status = 'joining group loader';
     const source: Source = { name: 'kafka://x/t', batches: async function* () {}, status: () => status };
     server = await startMetrics('127.0.0.1:0', { stats: new RunStats(), sink: fakeSink({}), sources: [source] });
-    expect((await fetch(`${server.url}/ready`)).status).toBe(503);
+    expect(await ready(server.url)).toBe(503);
     status = 'lag p0=0';
-    expect((await fetch(`${server.url}/ready`)).status).toBe(200);
+    expect(await ready(server.url)).toBe(200);
   });
 
   it('a port in use is a usage error naming the address', async () => {

@@ -259,7 +259,7 @@ export class HttpSink implements Sink {
 
   stats(): HttpSinkStats {
     const c = this.counts;
-    return { ...c, breakerOpens: this.breaker.opens, statusCounts: { ...c.statusCounts }, errorCounts: { ...c.errorCounts } };
+    return { ...c, breakerOpens: this.breaker.opens, breaker: this.breaker.state, statusCounts: { ...c.statusCounts }, errorCounts: { ...c.errorCounts } };
   }
 
   private dispatch(batch: Batch): void {
