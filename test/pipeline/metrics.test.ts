@@ -110,10 +110,12 @@ describe('startMetrics', () => {
       const writing = write(sink, customers(2));
       await until(() => clock.held > 0);
       expect([await gauge(server.url), await ready(server.url)]).toEqual(['2', 503]);
+      expect(sink.stats()).toMatchObject({ breaker: 'open' }); // the summary JSON's sink.breaker
       up = true;
       clock.fire();
       expect(await writing).toEqual({});
       expect([await gauge(server.url), await ready(server.url)]).toEqual(['0', 200]);
+      expect(sink.stats()).toMatchObject({ breaker: 'closed', breakerOpens: 1 });
     } finally {
       await sink.close();
       await receiver.close();
