@@ -171,11 +171,38 @@ export function checkRecordJson(
   const kind = strictCheck(raw, kindHint);
   const errors = strictErrors;
   if (kind === null || errors !== null) return { kind, json: null, errors: errors ?? NO_ERRORS };
+  return { kind, json: jsonOf(kind, raw), errors: NO_ERRORS };
+}
+
+/**
+ * As checkRecordJson, and the kept record's values of the fields `fieldsOf` names for its
+ * kind, as the built record holds them (a dedupe key without parsing the text back).
+ */
+export function checkRecordJsonPicking(
+  raw: Fields,
+  kindHint: Kind | undefined,
+  fieldsOf: (kind: Kind) => readonly string[],
+): { kind: Kind | null; json: string | null; errors: RecordError[]; picked: Fields | null } {
+  const kind = strictCheck(raw, kindHint);
+  const errors = strictErrors;
+  if (kind === null || errors !== null) return { kind, json: null, errors: errors ?? NO_ERRORS, picked: null };
+  const spec = specOf(kind);
+  const picked: Fields = {};
+  for (const f of fieldsOf(kind)) {
+    const i = spec.index[f];
+    const v = f === 'kind' ? kind : i !== undefined ? outVals[i] : spec.extra === 'drop' ? undefined : raw[f];
+    if (v !== undefined) picked[f] = v;
+  }
+  return { kind, json: jsonOf(kind, raw), errors: NO_ERRORS, picked };
+}
+
+/** The JSON text of the record strictCheck just found valid. */
+function jsonOf(kind: Kind, raw: Fields): string {
   const spec = specOf(kind);
   const json = extraCount === 0 || spec.extra === 'drop' ? encodeKnown(jsonPlanOf(kind), outVals, rawVals) : null;
-  if (json === null) return { kind, json: stringifyLossless(build(spec, raw)), errors: NO_ERRORS };
+  if (json === null) return stringifyLossless(build(spec, raw));
   clearOut(spec);
-  return { kind, json, errors: NO_ERRORS };
+  return json;
 }
 
 /** Validate only: the kind and every error; no output object is built. */

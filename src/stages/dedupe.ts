@@ -41,21 +41,11 @@ export const dedupeStage = defineStage({
   create(o, ctx) {
     const given = o.key;
     // without key=, each kind's own key (read per record: contract files load after the stages are built)
-    const fieldsOf = given === undefined ? (r: Rec): readonly string[] => keyFieldsOf(r.kind ?? (fieldOf(r, 'kind') as string | undefined)) : () => given;
+    const fieldsOf = (r: Rec): readonly string[] => dedupeFields(given ?? null, r);
     const mode = o.on_duplicate;
     const seen = new KeySet(); // off the JS heap: see key-set.ts
     const held = new Map<string, Rec>(); // keep_last only
     let full = false;
-    const keyOf = (r: Rec, fields: readonly string[]): string | null => {
-      if (fields.length === 0) return null; // a kind without a key: passes unchecked
-      let k = String(r.kind ?? fieldOf(r, 'kind') ?? '');
-      for (const f of fields) {
-        const v = fieldOf(r, f);
-        if (isMissing(v)) return null;
-        k += '\u0000' + (typeof v === 'object' ? JSON.stringify(v) : String(v));
-      }
-      return k;
-    };
     /** No room for another key: warn once, or fail the run with on_full=fail. */
     const onFull = (): void => {
       if (o.on_full === 'fail') {
@@ -78,7 +68,7 @@ export const dedupeStage = defineStage({
         const rejected: Rejected[] = [];
         for (const r of records) {
           const fields = fieldsOf(r);
-          const k = keyOf(r, fields);
+          const k = dedupeKey(r, fields);
           if (k === null) kept.push(r);
           else if (mode === 'keep_last') {
             if (held.has(k)) held.delete(k); // re-insert: output follows the last occurrence
@@ -91,12 +81,13 @@ export const dedupeStage = defineStage({
           } else if (isNew(k)) {
             kept.push(r);
           } else if (mode === 'reject') {
-            const shown = fields.map((f) => show(fieldOf(r, f))).join(', ');
-            rejected.push(rejectOf(r, 'dedupe', 'duplicate_key', fields.length === 1 ? fields[0]! : null, `${fields.join(',')} ${shown} was already seen in this run`));
+            rejected.push(duplicate(r, fields));
           }
         }
         return { kept, rejected };
       },
+      // the engine's workers compute the keys, this thread only admits them (pipeline/parallel/keyed.ts)
+      ...(mode === 'keep_last' ? {} : { keyed: { fields: given ?? null, onDuplicate: mode, admit: isNew, duplicate: (r: Rec) => duplicate(r, fieldsOf(r)) } }),
       flush(): StageResult {
         const kept = [...held.values()];
         held.clear();
@@ -105,3 +96,25 @@ export const dedupeStage = defineStage({
     };
   },
 });
+
+/** The key of a record: its kind and the key fields' values; null: a field is missing, or no key fields (passes unchecked). */
+export function dedupeKey(r: Pick<Rec, 'value' | 'kind'>, fields: readonly string[]): string | null {
+  if (fields.length === 0) return null;
+  let k = String(r.kind ?? fieldOf(r, 'kind') ?? '');
+  for (const f of fields) {
+    const v = fieldOf(r, f);
+    if (isMissing(v)) return null;
+    k += '\u0000' + (typeof v === 'object' ? JSON.stringify(v) : String(v));
+  }
+  return k;
+}
+
+/** The key fields of a record: given, or its kind's. */
+export function dedupeFields(given: readonly string[] | null, r: Pick<Rec, 'value' | 'kind'>): readonly string[] {
+  return given ?? keyFieldsOf(r.kind ?? (fieldOf(r, 'kind') as string | undefined));
+}
+
+function duplicate(r: Rec, fields: readonly string[]): Rejected {
+  const shown = fields.map((f) => show(fieldOf(r, f))).join(', ');
+  return rejectOf(r, 'dedupe', 'duplicate_key', fields.length === 1 ? fields[0]! : null, `${fields.join(',')} ${shown} was already seen in this run`);
+}

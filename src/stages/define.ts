@@ -91,7 +91,7 @@ export function rejectOf(r: Rec, stage: string, code: ErrorCode, field: string |
 }
 
 /** The current value of a field; `kind` falls back to the decided kind when the record does not carry it. */
-export function fieldOf(r: Rec, name: string): unknown {
+export function fieldOf(r: Pick<Rec, 'value' | 'kind'>, name: string): unknown {
   const v = r.value;
   if (Object.hasOwn(v, name)) return v[name];
   return name === 'kind' ? (r.kind ?? undefined) : undefined;

@@ -24,6 +24,7 @@ import { textOutOf, type TextOut } from './output.js';
 import { EngineSource } from './engine-source.js';
 import { defersDecoding, MessageEngineSource, type DeferringSource } from './message-source.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
+import { stageKeys } from './keyed.js';
 import { log } from '../../log.js';
 
 export interface PlanRunner {
@@ -53,7 +54,11 @@ export function makeRunner(plan: RunPlan, env: NodeJS.ProcessEnv = process.env, 
   if (env.RECFLOW_EXPLAIN) {
     const inWorkers = opts.stages ? plan.stages.slice(0, head).map((s) => s.name).join(', ') : 'the contract (fused)';
     const rest = plan.stages.slice(head).map((s) => s.name);
-    const after = records ? `; then on the main thread, in input order: ${rest.length > 0 ? rest.join(', ') + ', ' : ''}the ${plan.sink?.name ?? 'count'}` : '';
+    const after = records
+      ? `; then on the main thread, in input order: ${rest.length > 0 ? rest.join(', ') + ', ' : ''}the ${plan.sink?.name ?? 'count'}`
+      : opts.keyed
+        ? `; the workers key the lines for ${rest.join(', ')}, which admits the keys on the main thread, in input order`
+        : '';
     log('info', `parallel runner: ${opts.workers} worker thread(s) and the main thread, pieces of ${opts.pieceChars} bytes; stages in the workers: ${inWorkers}${after}`);
   }
   if (!records) return new ParallelRunner(plan, opts);
@@ -105,7 +110,9 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   if (plan.sources.length === 0 || !plan.sources.every((s) => s instanceof FileSource)) return 'a source that is not a file or stdin';
   // the workers write the output text themselves when the sink declares it takes it (Sink.encoded)
   const out: TextOut | null = plan.sink ? textOutOf(plan.sink) : null;
-  const records = head < plan.stages.length || (plan.sink !== null && out === null);
+  // a dedupe stage last, after the pieces: the workers key the lines, the main thread admits the keys
+  const keyed = head === plan.stages.length - 1 && out !== null && !out.split ? stageKeys(plan.stages[head]) : null;
+  const records = keyed === null && (head < plan.stages.length || (plan.sink !== null && out === null));
   // Records handed to the main thread are parsed there again, which costs about what the
   // whole run costs on one thread (bench/RESULTS.md): worth it only when stages in the
   // workers do more than the contract (a filter that keeps few, enrich, regexes).
@@ -127,5 +134,6 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   const stages = fused && !records ? undefined : { spec: plan.spec!, count: head, local: plan.stages.slice(0, head) };
   // (an empty list still makes the workers look at the shipped contract files: one may have been edited)
   const contracts = !stages && declaredOn ? (plan.spec?.contracts ?? []) : undefined;
-  return { opts: { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}), ...(contracts ? { contracts } : {}) }, head, records };
+  const opts: ParallelOptions = { workers, pieceChars, out: records ? null : out, ...(stages ? { stages } : {}), ...(contracts ? { contracts } : {}), ...(keyed ? { keyed } : {}) };
+  return { opts, head, records };
 }

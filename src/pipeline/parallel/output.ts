@@ -5,7 +5,8 @@
 import { RecflowError } from '../../errors.js';
 import type { RunPlan } from '../runner.js';
 import { linesNeedNoLookup, noDeadLetter, refusedRows } from '../dlq.js';
-import type { EncodedLines, Rejected, Sink, SinkWriteResult } from '../types.js';
+import { byInputOrder, type EncodedLines, type Rejected, type Sink, type SinkWriteResult } from '../types.js';
+import { parseLossless } from '../../contract/lossless.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
 export interface TextOut {
@@ -155,4 +156,23 @@ export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOu
   if (out?.passes || plan.stats.onRejected) return 'rows';
   if (plan.dlq === noDeadLetter) return 'counts';
   return plan.dlq.writeText && linesNeedNoLookup() ? 'lines' : 'rows';
+}
+
+/**
+ * A piece's rejects into the counts and the dead-letter output: lines and counts the worker
+ * made, or its rows (parsed back, numbers as read) with the duplicates a keyed dedupe found.
+ */
+export function applyRejects(res: PieceResult, duplicates: Rejected[] | null, plan: Pick<RunPlan, 'stats' | 'dlq'>): void {
+  const { stats, dlq } = plan;
+  if (res.rejectCounts !== null) {
+    stats.addRejects(res.rejectCounts);
+    if (res.rejectLines !== '') dlq.writeText!(res.rejectLines);
+    return;
+  }
+  if (res.rejected === '' && !duplicates) return;
+  const rows = res.rejected === '' ? [] : (parseLossless(res.rejected) as Rejected[]);
+  if (duplicates) rows.push(...duplicates);
+  if (duplicates && rows.length > duplicates.length) rows.sort(byInputOrder); // in line order, as one thread writes them
+  stats.countRejected(rows);
+  dlq.write(rows);
 }

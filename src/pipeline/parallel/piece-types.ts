@@ -37,6 +37,8 @@ export interface PieceTask {
   split: boolean;
   /** Also give each output line's end and position (a sink that declares 'ndjson-lines' or 'ndjson-keyed' cuts batches by them; not with split). */
   lines: boolean;
+  /** With `lines`: also give each output line's dedupe key (the dedupe stage after the pieces; fields null: each kind's key). */
+  dedupe?: { fields: readonly string[] | null };
   /** With `lines`: also give each output line's Kafka message key and kind (a Kafka sink; see contract/message-key.ts). */
   keys?: boolean;
   /**
@@ -77,6 +79,9 @@ export interface PieceResult {
   /** With PieceTask.keys: per line of `out`, its Kafka message key and its kind (null: none). */
   keys: (string | null)[] | null;
   kinds: (string | null)[] | null;
+  /** With PieceTask.dedupe: per line of `out`, its dedupe key (null: passes unchecked) and the kind it is counted under. */
+  dedupeKeys: (string | null)[] | null;
+  lineKinds: string[] | null;
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];
   keptTotal: number;

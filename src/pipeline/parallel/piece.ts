@@ -4,6 +4,7 @@
 // in one synchronous pass with no per-record promises. Runs in a worker thread
 // (worker.ts), or on the main thread when there are no workers.
 import { checkRecordJson, validateRecord } from '../../contract/index.js';
+import { checkRecordJsonPicking } from '../../contract/record.js';
 import { recordJson } from '../../contract/record.js';
 import { hasTexts } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
@@ -23,6 +24,7 @@ import { afterLines } from './splitter.js';
 import { countKind, isUtf8Piece, outputGuess, pushSliced } from './piece-text.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
+import { dedupeFields, dedupeKey } from '../../stages/dedupe.js';
 import { lineRow } from '../dead-row.js';
 import { rejectsOf } from './piece-rejects.js';
 
@@ -37,6 +39,10 @@ export class PieceWork {
   /** With PieceTask.keys: each line's Kafka key and kind, as the Kafka sink would take them from the record. */
   private keys: (string | null)[] | null = null;
   private kinds: (string | null)[] | null = null;
+  /** With PieceTask.dedupe: each line's dedupe key (null: passes unchecked) and the kind it is counted under. */
+  private dedupeKeys: (string | null)[] | null = null;
+  private lineKinds: string[] | null = null;
+  private readonly dedupeFieldsOf = (kind: Kind): readonly string[] => dedupeFields(this.task.dedupe!.fields, { value: {}, kind });
   private outByKind: Map<string, OutBuffer> | null = null;
   private kept: [string, number][] = [];
   private keptTotal = 0;
@@ -85,6 +91,10 @@ export class PieceWork {
         if (task.keys) {
           this.keys = [];
           this.kinds = [];
+        }
+        if (task.dedupe) {
+          this.dedupeKeys = [];
+          this.lineKinds = [];
         }
       }
     }
@@ -158,6 +168,8 @@ export class PieceWork {
       pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
       keys: this.keys,
       kinds: this.kinds,
+      dedupeKeys: this.dedupeKeys,
+      lineKinds: this.lineKinds,
       kept: this.kept,
       keptTotal: this.keptTotal,
       dropped: this.dropped,
@@ -268,10 +280,13 @@ export class PieceWork {
     }
     // validate only (no output, or the piece read again for its records): no JSON text
     let json: string | null = null;
+    let picked: Fields | null = null;
     let res: { kind: Kind | null; errors: RecordError[] };
     if (this.write && this.keptList === null) {
-      const r = checkRecordJson(raw, this.kindHint);
+      // a dedupe key: its fields' values from the check, not the text parsed back
+      const r = this.dedupeKeys !== null && this.keys === null ? checkRecordJsonPicking(raw, this.kindHint, this.dedupeFieldsOf) : checkRecordJson(raw, this.kindHint);
       json = r.json;
+      picked = 'picked' in r ? (r.picked as Fields | null) : null;
       res = r;
     } else {
       res = validateRecord(raw, this.kindHint);
@@ -291,7 +306,7 @@ export class PieceWork {
       out.line(json);
       if (this.ends !== null) this.position(out.length, line);
       // the fused pass builds no value object: the key comes from the text written
-      if (this.keys !== null) this.keyed(JSON.parse(json) as Fields, kind);
+      if (this.keys !== null || this.dedupeKeys !== null) this.keyed(picked ?? (JSON.parse(json) as Fields), res.kind, kind);
       return;
     }
     const byKind = this.outByKind!;
@@ -326,7 +341,7 @@ export class PieceWork {
       if (this.out !== null) {
         this.out.line(json);
         if (this.ends !== null) this.position(this.out.length, r.pos);
-        if (this.keys !== null) this.keyed(r.value, r.kind);
+        if (this.keys !== null || this.dedupeKeys !== null) this.keyed(r.value, r.kind, kind);
         continue;
       }
       let b = this.outByKind!.get(file);
@@ -351,11 +366,20 @@ export class PieceWork {
   }
 
   /** The Kafka key and kind of the line just written. */
-  private keyed(value: Fields, kind: Kind | null | undefined): void {
-    const k = messageKind(value, kind);
-    this.keys!.push(messageKey(value, k));
-    this.kinds!.push(k ?? null);
+  /** The Kafka key and kind of the line just written, and its dedupe key (PieceTask.dedupe) and counted kind. */
+  private keyed(value: Fields, kind: Kind | null | undefined, counted: string): void {
+    if (this.keys !== null) {
+      const k = messageKind(value, kind);
+      this.keys.push(messageKey(value, k));
+      this.kinds!.push(k ?? null);
+    }
+    if (this.dedupeKeys !== null) {
+      const r = { value, kind };
+      this.dedupeKeys.push(dedupeKey(r, dedupeFields(this.task.dedupe!.fields, r)));
+      this.lineKinds!.push(counted);
+    }
   }
+
 
 }
 

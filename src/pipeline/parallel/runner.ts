@@ -1,19 +1,15 @@
-// The parallel fast path of `run`/`validate` for file and stdin sources, the
-// contract stage alone, and the file/stdout sink (or none): the main thread reads
-// bytes and cuts them into pieces of whole lines (splitter.ts); worker threads
-// decode, tokenize, check and serialize a piece into NDJSON bytes, dead-letter
-// rows and counters (piece.ts); the main thread applies the results strictly in
-// input order: the same output, dead-letter lines, statistics and summary as the
-// sequential Runner. At most `maxPieces` pieces are in flight and `maxWrites`
-// writes pending, and buffers are reused, so memory stays flat whatever the
-// input size.
-import { parseLossless } from '../../contract/lossless.js';
+// The engine for file and stdin sources: the main thread reads bytes and cuts them into
+// pieces of whole lines (splitter.ts); worker threads decode, tokenize, check, run the
+// stateless stages and serialize a piece (piece.ts); the main thread applies the results
+// strictly in input order, so output, dead-letter lines and counts are the sequential
+// Runner's. Pieces in flight, writes pending and buffers are bounded: memory stays flat.
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { Rejected, SinkWriteResult, Source, Stage, StageSpec } from '../types.js';
+import type { SinkWriteResult, Source, Stage, StageSpec } from '../types.js';
+import { pickKeyed, type StageKeys } from './keyed.js';
 import { usePieceStages } from './piece-stages.js';
-import { countOut, deadLetterLines, deadLetterMode, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
+import { applyRejects, countOut, deadLetterLines, deadLetterMode, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
 import type { PieceResult, PieceTask } from './piece.js';
 import { PiecePool } from './pool.js';
@@ -38,6 +34,8 @@ export interface ParallelOptions {
   stages?: { spec: StageSpec; count: number; local: readonly Stage[] };
   /** With the contract alone (no `stages`): contract files the workers load first. */
   contracts?: readonly string[];
+  /** A dedupe stage after the pieces: the workers key the lines, this thread admits the keys (keyed.ts). */
+  keyed?: StageKeys;
 }
 
 /** Bytes of the first CSV piece (the others wait for the header it holds). */
@@ -104,7 +102,7 @@ export class ParallelRunner {
     this.maxPieces = opts.maxPieces ?? opts.workers * 2 + 3;
     this.maxWrites = opts.maxWrites ?? 2;
     this.inputs = new BufferPool(4, opts.pieceChars + (opts.pieceChars >> 1));
-    this.deadLetter = deadLetterMode(plan, opts.out);
+    this.deadLetter = opts.keyed?.onDuplicate === 'reject' ? 'rows' : deadLetterMode(plan, opts.out); // duplicates join the rows in line order
   }
 
   /** Stop reading; what was read is still written, then run() returns. */
@@ -238,8 +236,9 @@ export class ParallelRunner {
       header: this.header,
       write: this.opts.out !== null,
       split: this.opts.out?.split ?? false,
-      lines: this.opts.out?.lines ?? false,
+      lines: (this.opts.out?.lines ?? false) || this.opts.keyed !== undefined,
       ...(this.opts.out?.keys ? { keys: true } : {}),
+      ...(this.opts.keyed ? { dedupe: { fields: this.opts.keyed.fields } } : {}),
       records: this.opts.out?.passes === true,
       deadLetter: this.deadLetter,
       maxRecordBytes: source.maxRecordBytes,
@@ -283,14 +282,8 @@ export class ParallelRunner {
     // records mode: the Runner that takes the records counts them and their rejects
     stats.recordsIn += out?.passes ? res.dropped : res.recordsIn;
     stats.dropped += res.dropped;
-    if (res.rejectCounts !== null) {
-      stats.addRejects(res.rejectCounts);
-      if (res.rejectLines !== '') dlq.writeText!(res.rejectLines);
-    } else if (res.rejected !== '' && !out?.passes) {
-      const rows = parseLossless(res.rejected) as Rejected[]; // records' numbers as read
-      stats.countRejected(rows);
-      dlq.write(rows);
-    }
+    const duplicates = this.opts.keyed ? await pickKeyed(res, slot.task, this.opts.keyed, stats) : null;
+    if (!out?.passes) applyRejects(res, duplicates, this.plan);
     const outputs = outputsOf(res);
     if (out === null) {
       countOut(stats, res.kept, res.keptTotal);
