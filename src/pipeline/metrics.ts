@@ -139,9 +139,7 @@ function breakerGauge(f: SinkFigures): number {
 
 /** Not yet able to deliver: a Kafka source that has not joined its group. */
 function notReady(s: Source): boolean {
-  if (s.ready !== undefined) return !s.ready;
-  // Fallback for a source without the typed field (until the Kafka source has it): its status text.
-  return /^joining group/.test(s.status?.() ?? '');
+  return s.ready === false;
 }
 
 /** Ready: the sources are connected (a Kafka source has joined its group), the sink has not given up and its breaker is closed. */

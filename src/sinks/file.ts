@@ -7,12 +7,12 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecflowError } from '../errors.js';
 import type { EncodedKind, Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
-import { isPlainName } from './output-names.js';
+import { invalidKindMessage, isPlainName, kindOf } from './output-names.js';
+export { invalidKind, invalidKindMessage, kindOf } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
 import { endOutput, formatOf, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
 import type { ComponentContext } from './index.js';
 import { log } from '../log.js';
-import { recordRow } from '../pipeline/dead-row.js';
 
 /** Where the sink's records go: stdout, or one file per kind and per rotated set. */
 interface Output {
@@ -44,17 +44,6 @@ export interface OutputPlan {
   taken?(seq: number, kinds: string[]): boolean;
   /** Kinds not written this run whose file from an earlier run must be replaced (emptied). */
   stale?(seen: string[]): string[];
-}
-
-/** The kind that names a record's `{kind}` file. */
-export const kindOf = (r: Pick<Rec, 'value' | 'kind'>): string => String(r.value.kind ?? r.kind ?? 'unknown');
-
-export function invalidKindMessage(r: Pick<Rec, 'value' | 'kind'>): string {
-  return `kind ${JSON.stringify(kindOf(r).slice(0, 80))} is not a plain name (letters, digits, '.', '_', '-'; no '/', '\\', '..' or leading '.'), so it cannot name a {kind} file`;
-}
-
-export function invalidKind(r: Rec): Rejected {
-  return recordRow(r, 'invalid_kind', 'kind', invalidKindMessage(r), null);
 }
 
 /** Kinds a `{kind}` path may get from the contract (`unknown`: no kind decided). */

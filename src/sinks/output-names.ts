@@ -2,6 +2,8 @@
 // the `{kind}`/`{date}`/`{time}`/`{run}` templates of output paths.
 import { randomBytes } from 'node:crypto';
 import { RecflowError } from '../errors.js';
+import { recordRow } from '../pipeline/dead-row.js';
+import type { Rec, Rejected } from '../pipeline/types.js';
 
 /** The values every template but `{kind}` takes, fixed once at the start of a run. */
 export interface RunStamp {
@@ -90,4 +92,16 @@ export function expandPath(path: string, stamp: RunStamp, kind?: string): string
   return path.replace(/\{(kind|date|time|run)\}/g, (whole, name: TemplateName) =>
     name === 'kind' ? (kind ?? whole) : stamp[name],
   );
+}
+
+/** The kind that names a record's `{kind}` file. */
+export const kindOf = (r: Pick<Rec, 'value' | 'kind'>): string => String(r.value.kind ?? r.kind ?? 'unknown');
+
+export function invalidKindMessage(r: Pick<Rec, 'value' | 'kind'>): string {
+  return `kind ${JSON.stringify(kindOf(r).slice(0, 80))} is not a plain name (letters, digits, '.', '_', '-'; no '/', '\\', '..' or leading '.'), so it cannot name a {kind} file`;
+}
+
+/** The dead-letter row of a record whose kind cannot name a `{kind}` file. */
+export function invalidKind(r: Rec): Rejected {
+  return recordRow(r, 'invalid_kind', 'kind', invalidKindMessage(r), null);
 }

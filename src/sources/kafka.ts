@@ -371,6 +371,11 @@ export class KafkaSource implements Source {
     return Math.min(this.table.remaining(), this.budget);
   }
 
+  /** False until the consumer has joined its group (/ready answers 503 until then). */
+  get ready(): boolean {
+    return this.joined;
+  }
+
   status(): string | undefined {
     if (!this.joined) return `joining group ${this.opts.group}`;
     return this.table.status(this.topics.length > 1);
