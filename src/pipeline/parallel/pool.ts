@@ -120,7 +120,7 @@ export class PiecePool {
   async close(): Promise<void> {
     const slots = this.slots;
     this.slots = null;
-    if (slots) await Promise.all(slots.map((s) => s.worker.terminate()));
+    if (slots) await Promise.all(slots.map((s) => stopWorker(s.worker)));
   }
 
   private start(): Slot[] {
@@ -204,6 +204,23 @@ export function workerFailed(task: PieceTask, crash: WorkerCrash): RecflowError 
   // the stack is printed under --debug: the worker's is the one that tells
   err.stack = `${err.name}: ${err.message}\nin the worker thread: ${crash.stack ?? crash.message}`;
   return err;
+}
+
+/**
+ * Terminates a worker, waiting a bounded time. Seen on Node 20 under load: terminate() of
+ * a worker busy with a piece (after another piece crashed) never settled, the event loop ran
+ * dry, and the run's guard reported a stuck run instead of the crash. The process's exit
+ * ends the thread anyway.
+ */
+function stopWorker(worker: Worker, waitMs = 1000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, waitMs); // (also keeps the event loop alive meanwhile)
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    worker.terminate().then(done, done);
+  });
 }
 
 function inline(task: PieceTask, alloc: (bytes: number) => Buffer): Promise<PieceResult> {
