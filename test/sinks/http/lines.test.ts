@@ -45,6 +45,11 @@ async function viaBatcher(segs: Rec[][], lim: BatchLimits): Promise<Cut[]> {
   const b = new Batcher(lim, (batch) => batches.push(batch));
   for (const recs of segs) b.add(recs, false);
   b.flush();
+  return cutsOf(batches);
+}
+
+/** What each batch would send: its place, its positions and its body. */
+function cutsOf(batches: Batch[]): Promise<Cut[]> {
   return Promise.all(
     batches.map(async (x) => ({
       seq: x.seq,
@@ -127,16 +132,7 @@ describe('LineBatcher', () => {
         const hashes = held.map((x) => x.contentHash());
         b.flush();
         hashes.push(...held.slice(hashes.length).map((x) => x.contentHash()));
-        const got = await Promise.all(
-          held.map(async (x) => ({
-            seq: x.seq,
-            origin: x.origin,
-            count: x.recs.length,
-            firstPos: x.firstPos,
-            lastPos: x.lastPos,
-            body: (await encodeBody(x.lines, 'ndjson', false)).toString('utf8'),
-          })),
-        );
+        const got = await cutsOf(held);
         expect(got).toEqual(want);
         expect(hashes).toEqual([...lineBatches].map((x) => x.contentHash()));
       }),
