@@ -187,6 +187,22 @@ export interface Stage {
   /** Called once at the end of input; may emit held records (e.g. dedupe keep=last). */
   flush?(): StageResult | Promise<StageResult>;
   close?(): Promise<void>;
+  /**
+   * The stage decides by a key per record (dedupe reject/drop): the engine's workers may
+   * compute the keys and this thread only admit them (pipeline/parallel/keyed.ts).
+   */
+  readonly keyed?: StageKeys;
+}
+
+/** What a stage that keys records offers the engine. */
+export interface StageKeys {
+  /** Key fields given (null: each record's kind's key). */
+  readonly fields: readonly string[] | null;
+  readonly onDuplicate: 'reject' | 'drop';
+  /** True for a key not seen before (remembered while there is room; may throw with on_full=fail). */
+  admit(key: string): boolean;
+  /** The dead-letter row of a duplicate record. */
+  duplicate(r: Rec): Rejected;
 }
 
 /** Records (or lines) of a write by index in it: `from` included, `to` excluded. */

@@ -24,7 +24,6 @@ import { textOutOf, type TextOut } from './output.js';
 import { EngineSource } from './engine-source.js';
 import { defersDecoding, MessageEngineSource, type DeferringSource } from './message-source.js';
 import { ParallelRunner, type ParallelOptions } from './runner.js';
-import { stageKeys } from './keyed.js';
 import { log } from '../../log.js';
 
 export interface PlanRunner {
@@ -111,7 +110,7 @@ function parallelChoice(plan: RunPlan, env: NodeJS.ProcessEnv, threads: number |
   // the workers write the output text themselves when the sink declares it takes it (Sink.encoded)
   const out: TextOut | null = plan.sink ? textOutOf(plan.sink) : null;
   // a dedupe stage last, after the pieces: the workers key the lines, the main thread admits the keys
-  const keyed = head === plan.stages.length - 1 && out !== null && !out.split ? stageKeys(plan.stages[head]) : null;
+  const keyed = head === plan.stages.length - 1 && out !== null && !out.split ? (plan.stages[head]?.keyed ?? null) : null;
   const records = keyed === null && (head < plan.stages.length || (plan.sink !== null && out === null));
   // Records handed to the main thread are parsed there again, which costs about what the
   // whole run costs on one thread (bench/RESULTS.md): worth it only when stages in the

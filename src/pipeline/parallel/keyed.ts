@@ -3,28 +3,12 @@
 // takes the duplicates out of the piece's lines. A duplicate's dead-letter row needs the
 // record as read: its lines of the piece are read again (duplicateRows).
 import { parseLossless } from '../../contract/lossless.js';
-import type { Fields, Rec, Rejected, Stage } from '../types.js';
+import type { Fields, Rejected, StageKeys } from '../types.js';
 import type { RunPlan } from '../runner.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 import { asBuffer } from './buffers.js';
 import { afterLines } from './splitter.js';
 import { RecflowError } from '../../errors.js';
-
-/** What a stage that keys records offers the engine (dedupe with on_duplicate reject or drop). */
-export interface StageKeys {
-  /** Key fields given (null: each record's kind's key). */
-  readonly fields: readonly string[] | null;
-  readonly onDuplicate: 'reject' | 'drop';
-  /** True for a key not seen before (remembered while there is room; may throw with on_full=fail). */
-  admit(key: string): boolean;
-  /** The dead-letter row of a duplicate record. */
-  duplicate(r: Rec): Rejected;
-}
-
-/** The keys a stage offers, if it does. */
-export function stageKeys(stage: Stage | undefined): StageKeys | null {
-  return (stage as (Stage & { keyed?: StageKeys }) | undefined)?.keyed ?? null;
-}
 
 /**
  * Admit the piece's keys; take the duplicates out of its lines and counts (in place).

@@ -5,7 +5,7 @@
 import { RecflowError } from '../../errors.js';
 import type { RunPlan } from '../runner.js';
 import { linesNeedNoLookup, noDeadLetter, refusedRows } from '../dlq.js';
-import { byInputOrder, type EncodedLines, type Rejected, type Sink, type SinkWriteResult } from '../types.js';
+import { byInputOrder, type EncodedLines, type Rejected, type Sink, type SinkWriteResult, type StageKeys } from '../types.js';
 import { parseLossless } from '../../contract/lossless.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
@@ -149,11 +149,12 @@ export function outputsOf(r: PieceResult): Uint8Array[] {
 
 /**
  * Rejects come back as rows only where the main thread needs them (records mode, the CI
- * reports told every reject, a replay position to add); else as lines and counts, which
- * the main thread writes and adds up without parsing (measured: bench/RESULTS.md, session 6).
+ * reports told every reject, a replay position to add, a keyed dedupe's rejected duplicates
+ * to put among them in line order); else as lines and counts, which the main thread writes
+ * and adds up without parsing (measured: bench/RESULTS.md, session 6).
  */
-export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOut | null): NonNullable<PieceTask['deadLetter']> {
-  if (out?.passes || plan.stats.onRejected) return 'rows';
+export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOut | null, keyed?: StageKeys): NonNullable<PieceTask['deadLetter']> {
+  if (out?.passes || plan.stats.onRejected || keyed?.onDuplicate === 'reject') return 'rows';
   if (plan.dlq === noDeadLetter) return 'counts';
   return plan.dlq.writeText && linesNeedNoLookup() ? 'lines' : 'rows';
 }

@@ -6,8 +6,8 @@
 import { RecflowError } from '../../errors.js';
 import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
-import type { SinkWriteResult, Source, Stage, StageSpec } from '../types.js';
-import { pickKeyed, type StageKeys } from './keyed.js';
+import type { SinkWriteResult, Source, Stage, StageKeys, StageSpec } from '../types.js';
+import { pickKeyed } from './keyed.js';
 import { usePieceStages } from './piece-stages.js';
 import { applyRejects, countOut, deadLetterLines, deadLetterMode, failedWrite, outputsOf, sinkFailure, type TextOut } from './output.js';
 import { StringDecoder } from 'node:string_decoder';
@@ -102,7 +102,7 @@ export class ParallelRunner {
     this.maxPieces = opts.maxPieces ?? opts.workers * 2 + 3;
     this.maxWrites = opts.maxWrites ?? 2;
     this.inputs = new BufferPool(4, opts.pieceChars + (opts.pieceChars >> 1));
-    this.deadLetter = opts.keyed?.onDuplicate === 'reject' ? 'rows' : deadLetterMode(plan, opts.out); // duplicates join the rows in line order
+    this.deadLetter = deadLetterMode(plan, opts.out, opts.keyed);
   }
 
   /** Stop reading; what was read is still written, then run() returns. */
