@@ -2,7 +2,7 @@
 // kind's known fields, then (only when asked and valid) the output object.
 // Scratch state is module level: the functions are synchronous and not re-entrant,
 // so no per-record arrays or closures are allocated on the happy path.
-import type { Fields, Kind, RecordError } from '../pipeline/types.js';
+import type { FieldList, Fields, Kind, RecordError } from '../pipeline/types.js';
 import { buildCustomer, CUSTOMER_FIELDS } from './customer.js';
 import { BAD, beginRecord, isMissing, report, reportMissing, takeErrors } from './fields.js';
 import { buildInventory, INVENTORY_FIELDS } from './inventory.js';
@@ -194,6 +194,48 @@ export function checkRecordJsonPicking(
     if (v !== undefined) picked[f] = v;
   }
   return { kind, json: jsonOf(kind, raw), errors: NO_ERRORS, picked };
+}
+
+/**
+ * As checkRecord, but a kept record's fields go into `list` in the order of the object
+ * checkRecord builds (kind, the known fields in table order, the extras as read), with
+ * no object made. listed is false for a kept record the list cannot stand for: an
+ * extra whose name leads with a digit (an object orders integer-like keys first), or
+ * one holding number texts (contract/lossless.ts). Then use checkRecord.
+ */
+export function checkRecordList(raw: Fields, kindHint: Kind | undefined, list: FieldList): { kind: Kind | null; errors: RecordError[]; listed: boolean } {
+  const kind = strictCheck(raw, kindHint);
+  const errors = strictErrors;
+  if (kind === null || errors !== null) return { kind, errors: errors ?? NO_ERRORS, listed: false };
+  const spec = specOf(kind);
+  const { names, vals } = list;
+  const known = spec.names;
+  names[0] = 'kind';
+  vals[0] = spec.kind;
+  let n = 1;
+  for (let i = 0; i < known.length; i++) {
+    const v = outVals[i];
+    if (v === undefined) continue;
+    names[n] = known[i]!;
+    vals[n++] = v;
+  }
+  clearOut(spec);
+  list.n = 0;
+  list.kind = kind;
+  if (extraCount > 0 && spec.extra !== 'drop') {
+    const index = spec.index;
+    for (const k in raw) {
+      if (index[k] !== undefined) continue;
+      const v = raw[k];
+      if (isMissing(v)) continue;
+      const c = k.charCodeAt(0);
+      if ((c >= 48 && c <= 57) || ((typeof v === 'number' || typeof v === 'object') && textsSeen())) return { kind, errors: NO_ERRORS, listed: false };
+      names[n] = k;
+      vals[n++] = v;
+    }
+  }
+  list.n = n;
+  return { kind, errors: NO_ERRORS, listed: true };
 }
 
 /** The JSON text of the record strictCheck just found valid. */

@@ -192,6 +192,37 @@ export interface Stage {
    * compute the keys and this thread only admit them (pipeline/parallel/keyed.ts).
    */
   readonly keyed?: StageKeys;
+  /**
+   * The stage only reshapes each record's fields, never drops or rejects one (select,
+   * rename, drop, set with a value or template, enrich that passes or tags): the
+   * engine's workers may chain such steps on a field list and write the JSON line
+   * straight from it (stages/shape.ts). Gives exactly what process() gives, order included.
+   */
+  readonly shape?: ShapeStep;
+  /** The stage keeps or leaves out each record by a condition on its fields (filter): the same on a field list. */
+  readonly test?: ListTest;
+}
+
+export interface ListTest {
+  keep(l: FieldList): boolean;
+  /** The one error of a record it does not keep (its dead-letter row); null: such records are dropped. */
+  readonly refusal: RecordError | null;
+}
+
+/** A record's fields in object order (names are unique), for ShapeStep. */
+export interface FieldList {
+  names: string[];
+  vals: unknown[];
+  n: number;
+  /** The record's decided kind (Rec.kind). */
+  kind: Kind | null | undefined;
+}
+
+export interface ShapeStep {
+  /** Field names the step may add: one that is an array index (`7`) keeps a plan off the list path. */
+  readonly adds: readonly string[];
+  /** Write the reshaped fields into `to` and return true, or return false: `from` is unchanged. */
+  apply(from: FieldList, to: FieldList): boolean;
 }
 
 /** What a stage that keys records offers the engine. */

@@ -1,6 +1,7 @@
 // `drop`: remove the named fields.
 import type { Fields, Rec, StageResult } from '../pipeline/types.js';
 import { defineStage, opt, options, setField } from './define.js';
+import { movesStep, push } from './shape.js';
 
 export const dropStage = defineStage({
   name: 'drop',
@@ -22,6 +23,9 @@ export const dropStage = defineStage({
         }
         return { kept: records, rejected: [] };
       },
+      shape: movesStep([], (from, to) => {
+        for (let i = 0; i < from.n; i++) if (!gone.has(from.names[i]!)) push(to, from.names[i]!, from.vals[i]);
+      }),
     };
   },
 });

@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { normalizeHeader } from '../contract/index.js';
 import { isMissing } from '../contract/fields.js';
 import { RecflowError } from '../errors.js';
-import type { Fields, Rec, Rejected, StageResult } from '../pipeline/types.js';
+import type { Fields, Rec, Rejected, ShapeStep, Stage, StageResult } from '../pipeline/types.js';
 import { defineStage, fieldOf, opt, options, rejectOf, setField, show, type StageContext } from './define.js';
+import { copyList, fieldIn, find, put } from './shape.js';
 
 interface Reference {
   rows: { fields: Fields; line: number }[];
@@ -130,7 +131,8 @@ export const enrichStage = defineStage({
       table.set(k, { pairs, line: row.line });
     }
     const { key, on_missing, tag_field, overwrite } = o;
-    return {
+    const added = wanted.map((f) => o.prefix + f);
+    const stage: Stage = {
       name: 'enrich',
       parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
@@ -156,5 +158,25 @@ export const enrichStage = defineStage({
         return { kept, rejected };
       },
     };
+    // a reject needs the record: only pass and tag go on the field list
+    if (on_missing === 'reject') return stage;
+    const shape: ShapeStep = {
+      adds: on_missing === 'tag' ? [tag_field, ...added] : added,
+      apply(from, to) {
+        const k = norm(fieldIn(from, key));
+        const hit = k === null ? undefined : table.get(k);
+        if (hit === undefined && on_missing === 'pass') return false;
+        copyList(from, to);
+        if (hit === undefined) put(to, tag_field, true);
+        else {
+          for (const [f, x] of hit.pairs) {
+            const i = find(to, f);
+            if (overwrite || i < 0 || isMissing(to.vals[i])) put(to, f, x);
+          }
+        }
+        return true;
+      },
+    };
+    return { ...stage, shape };
   },
 });

@@ -53,9 +53,11 @@ function asMatchText(v: unknown): string | null {
 }
 
 type Fn = (r: Rec) => unknown;
+/** How a field is read from what the closures are given (they only hand it on to this). */
+export type FieldReader = (r: Rec, name: string) => unknown;
 
 /** The AST as nested closures, built once per expression. */
-export function compileNode(n: Node): Fn {
+export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
   switch (n.t) {
     case 'lit': {
       const v = n.v;
@@ -63,27 +65,27 @@ export function compileNode(n: Node): Fn {
     }
     case 'field': {
       const name = n.name;
-      return (r) => fieldOf(r, name);
+      return (r) => read(r, name);
     }
     case 'call':
-      return compileCall(n.fn, n.args);
+      return compileCall(n.fn, n.args, read);
     case 'and': {
-      const a = compileNode(n.a);
-      const b = compileNode(n.b);
+      const a = compileNode(n.a, read);
+      const b = compileNode(n.b, read);
       return (r) => a(r) === true && b(r) === true;
     }
     case 'or': {
-      const a = compileNode(n.a);
-      const b = compileNode(n.b);
+      const a = compileNode(n.a, read);
+      const b = compileNode(n.b, read);
       return (r) => a(r) === true || b(r) === true;
     }
     case 'not': {
-      const a = compileNode(n.a);
+      const a = compileNode(n.a, read);
       return (r) => a(r) !== true;
     }
     case 'cmp': {
-      const a = compileNode(n.a);
-      const b = compileNode(n.b);
+      const a = compileNode(n.a, read);
+      const b = compileNode(n.b, read);
       switch (n.op) {
         case '==': return (r) => equals(a(r), b(r));
         case '!=': return (r) => !equals(a(r), b(r));
@@ -94,7 +96,7 @@ export function compileNode(n: Node): Fn {
       }
     }
     case 'in': {
-      const a = compileNode(n.a);
+      const a = compileNode(n.a, read);
       const list = n.list;
       const texts = list.every((x) => typeof x === 'string') ? new Set(list as string[]) : null;
       const neg = n.neg;
@@ -105,7 +107,7 @@ export function compileNode(n: Node): Fn {
       };
     }
     case 'match': {
-      const a = compileNode(n.a);
+      const a = compileNode(n.a, read);
       const re = n.re;
       const neg = n.neg;
       return (r) => {
@@ -114,15 +116,15 @@ export function compileNode(n: Node): Fn {
       };
     }
     case 'neg': {
-      const a = compileNode(n.a);
+      const a = compileNode(n.a, read);
       return (r) => {
         const x = toNum(a(r));
         return Number.isFinite(x) ? -x : null;
       };
     }
     case 'arith': {
-      const a = compileNode(n.a);
-      const b = compileNode(n.b);
+      const a = compileNode(n.a, read);
+      const b = compileNode(n.b, read);
       const op = n.op;
       return (r) => {
         const x = toNum(a(r));
@@ -139,14 +141,14 @@ export function compileNode(n: Node): Fn {
  * there is missing or of the wrong kind. One argument buffer per call site, filled per
  * record: no allocation per call. The one- and two-argument shapes skip the loop.
  */
-function compileCall(fn: FnSpec, nodes: Node[]): Fn {
+function compileCall(fn: FnSpec, nodes: Node[], read: FieldReader): Fn {
   const impl = fn.returns === 'text' ? noRangeError(fn.impl) : fn.impl;
   const n = nodes.length;
   const lax = nodes.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
   // a literal argument is converted once, here, not per record ("2024-01-01" parsed once)
   const conv = nodes.map((a, i) => (a.t === 'lit' ? same : CONVERT[argKind(fn, i)]));
   const args = nodes.map((a, i): Fn => {
-    if (a.t !== 'lit') return compileNode(a);
+    if (a.t !== 'lit') return compileNode(a, read);
     const v = CONVERT[argKind(fn, i)](a.v);
     return () => v;
   });

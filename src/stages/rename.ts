@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Fields, Rec, StageResult } from '../pipeline/types.js';
 import { defineStage, options, setField } from './define.js';
+import { find, movesStep, put } from './shape.js';
 
 const PAIRS_HINT = 'expected old:new pairs, like email:contact_email,phone:tel';
 
@@ -46,6 +47,14 @@ export const renameStage = defineStage({
         }
         return { kept: records, rejected: [] };
       },
+      shape: movesStep([...targets], (from, to) => {
+        for (let i = 0; i < from.n; i++) {
+          const k = from.names[i]!;
+          const t = map.get(k);
+          if (t !== undefined) put(to, t, from.vals[i]);
+          else if (!(targets.has(k) && [...map].some(([f, x]) => x === k && find(from, f) >= 0))) put(to, k, from.vals[i]);
+        }
+      }),
     };
   },
 });

@@ -1,6 +1,7 @@
 // `select`: keep only the named fields (and kind).
 import type { Fields, Rec, StageResult } from '../pipeline/types.js';
 import { defineStage, opt, options, setField } from './define.js';
+import { find, movesStep, push, put } from './shape.js';
 
 export const selectStage = defineStage({
   name: 'select',
@@ -24,6 +25,14 @@ export const selectStage = defineStage({
         }
         return { kept: records, rejected: [] };
       },
+      shape: movesStep([], (from, to) => {
+        const k = find(from, 'kind');
+        if (k >= 0) push(to, 'kind', from.vals[k]);
+        for (const f of fields) {
+          const i = find(from, f);
+          if (i >= 0) put(to, f, from.vals[i]);
+        }
+      }),
     };
   },
 });

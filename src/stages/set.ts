@@ -2,21 +2,24 @@
 import { z } from 'zod';
 import { isMissing } from '../contract/fields.js';
 import { RecflowError } from '../errors.js';
-import type { Fields, Rec, StageResult } from '../pipeline/types.js';
+import type { FieldList, Fields, Rec, ShapeStep, Stage, StageResult } from '../pipeline/types.js';
 import { defineStage, fieldOf, opt, options, setField } from './define.js';
 import { compileOption } from './filter.js';
+import { fieldIn, find, push } from './shape.js';
 
-/** `{first_name} {last_name}` → a function of the record; a missing field gives ''. */
-function compileTemplate(t: string): (r: Rec) => string {
-  const parts = t.split(/\{([^{}]+)\}/); // odd indexes are field names
-  return (r) => {
-    let s = parts[0]!;
-    for (let i = 1; i < parts.length; i += 2) {
-      const v = fieldOf(r, parts[i]!.trim());
-      s += (isMissing(v) ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)) + parts[i + 1]!;
-    }
-    return s;
-  };
+/** `{first_name} {last_name}`: odd indexes are field names (trimmed). */
+function templateParts(t: string): string[] {
+  return t.split(/\{([^{}]+)\}/).map((p, i) => (i % 2 === 1 ? p.trim() : p));
+}
+
+/** The template filled from a record or a field list; a missing field gives ''. */
+function render<T>(parts: readonly string[], src: T, get: (src: T, name: string) => unknown): string {
+  let s = parts[0]!;
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = get(src, parts[i]!);
+    s += (isMissing(v) ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)) + parts[i + 1]!;
+  }
+  return s;
 }
 
 export const setStage = defineStage({
@@ -51,14 +54,15 @@ export const setStage = defineStage({
     }
     const field = o.field;
     const constant = o.value;
+    const parts = o.template !== undefined ? templateParts(o.template) : null;
     const compute: (r: Rec) => unknown =
-      o.template !== undefined
-        ? compileTemplate(o.template)
+      parts !== null
+        ? (r) => render(parts, r, fieldOf)
         : o.expr !== undefined
           ? compileOption(o.expr, 'value', ctx.option('expr'))
           : () => constant;
     const overwrite = o.overwrite;
-    return {
+    const stage: Stage = {
       name: 'set',
       parallel: true, // stateless: runs in the worker threads
       process(records: Rec[]): StageResult {
@@ -74,5 +78,30 @@ export const setStage = defineStage({
         return { kept: records, rejected: [] };
       },
     };
+    // an expression reads the record object: it stays off the field list
+    if (o.expr !== undefined) return stage;
+    const ofList: (l: FieldList) => unknown = parts !== null ? (l) => render(parts, l, fieldIn) : () => constant;
+    const shape: ShapeStep = {
+      adds: [field],
+      apply(from, to) {
+        if (!overwrite) {
+          const i = find(from, field);
+          if (i >= 0 && !isMissing(from.vals[i])) return false;
+        }
+        const x = ofList(from);
+        let had = false;
+        for (let i = 0; i < from.n; i++) {
+          const k = from.names[i]!;
+          if (k !== field) push(to, k, from.vals[i]);
+          else {
+            had = true;
+            if (x !== null) push(to, k, x);
+          }
+        }
+        if (x !== null && !had) push(to, field, x);
+        return true;
+      },
+    };
+    return { ...stage, shape };
   },
 });

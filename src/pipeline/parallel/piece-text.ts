@@ -1,7 +1,10 @@
 // How a piece's bytes become the text its tokenizer is fed, the sizes guessed for it, and
 // its records counted per kind.
-import type { StringDecoder } from 'node:string_decoder';
+import { StringDecoder } from 'node:string_decoder';
+import { CsvTokenizer } from '../../sources/csv.js';
 import { invalidUtf8 } from '../../sources/dialect.js';
+import type { NdjsonTokenizer } from '../../sources/ndjson.js';
+import { asBuffer } from './buffers.js';
 import type { PieceTask } from './piece-types.js';
 
 /** The piece's bytes are valid UTF-8 (the final piece may end inside a sequence cut by the end of input). */
@@ -44,4 +47,41 @@ export function countKind(kept: [string, number][], kind: string): void {
     }
   }
   kept.push([kind, 1]);
+}
+
+/**
+ * Decode the piece and push its text into the tokenizer chunk by chunk, as the
+ * sequential reader does: one decoder write and one push per chunk of the input
+ * (the 64 MiB rule applies at those chunk ends); what follows the last chunk end
+ * is the start of a chunk that goes on in the next piece; the final piece ends
+ * with the decoder's rest, pushed as final. The decoder starts clean: a piece
+ * starts after a '\n' byte, where the sequential decoder holds nothing either.
+ * Returns the push after which the last record came out (see PieceResult.lastEmit).
+ * @param records how many records came out so far
+ */
+export function feedPiece(t: PieceTask, tok: CsvTokenizer | NdjsonTokenizer, records: () => number): number {
+  const { chunkEnds, final } = t;
+  const bytes = asBuffer(t.bytes);
+  const decoder = new StringDecoder('utf8');
+  const csv = tok instanceof CsvTokenizer ? tok : null;
+  let lastEmit = -1;
+  let seen = records();
+  let from = 0;
+  const push = (text: string, chunkEnd: boolean): void => (csv ? csv.push(text, false, chunkEnd) : tok.push(text));
+  for (let i = 0; i < chunkEnds.length; i++) {
+    const end = chunkEnds[i]!;
+    pushSliced(bytes, from, end, decoder, push, true);
+    from = end;
+    if (records() !== seen) {
+      seen = records();
+      lastEmit = i;
+    }
+  }
+  if (from < bytes.length) pushSliced(bytes, from, bytes.length, decoder, push, false);
+  if (final) {
+    const rest = decoder.end();
+    if (csv) csv.push(rest, true);
+    else tok.push(rest, true);
+  }
+  return records() !== seen ? chunkEnds.length : lastEmit;
 }

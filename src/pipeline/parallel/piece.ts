@@ -12,7 +12,6 @@ import { CsvTokenizer } from '../../sources/csv.js';
 import { holdsReplacement } from '../../sources/dialect.js';
 import { headerNames, invalidEncodingReject, rowMaker } from '../../sources/file.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
-import { StringDecoder } from 'node:string_decoder';
 import { invalidKind, isPlainName, kindOf } from '../../sinks/output-names.js';
 import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
 import { applyPieceStages, pieceStages, type StagesOutcome } from './piece-stages.js';
@@ -20,12 +19,14 @@ import { OutBuffer, recordTuple } from './out-buffer.js';
 import { allocate, asBuffer } from './buffers.js';
 import type { PieceResult, PieceTask } from './piece-types.js';
 import { afterLines } from './splitter.js';
-import { countKind, isUtf8Piece, outputGuess, pushSliced } from './piece-text.js';
+import { countKind, feedPiece, isUtf8Piece, outputGuess } from './piece-text.js';
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
 import { dedupeFields, dedupeKey } from '../../stages/dedupe.js';
 import { lineRow } from '../dead-row.js';
 import { rejectsOf } from './piece-rejects.js';
+import { objectOf, splitShapeTail, type ShapeTail } from '../../stages/shape.js';
+import { ListPlan } from './piece-list.js';
 
 export type { PieceResult, PieceTask } from './piece-types.js';
 export { transferables } from './buffers.js';
@@ -63,6 +64,10 @@ export class PieceWork {
   private invalidLines: number[] = [];
   /** The stages records go through here (null: the contract alone, fused, no Rec objects). */
   private readonly stages: readonly Stage[] | null;
+  /** The plan's shaping stages at its end, run on a field list as each line is encoded (stages/shape.ts). */
+  private readonly tail: ShapeTail | null = null;
+  /** A CSV piece whose plan runs on field lists, with no record objects (piece-list.ts). */
+  private readonly list: ListPlan | null = null;
   /** The piece's records, for the stages. */
   private recs: Rec[] = [];
   private dropped = 0;
@@ -75,7 +80,16 @@ export class PieceWork {
     private readonly alloc: (bytes: number) => Buffer = allocate,
     stages: readonly Stage[] | null = pieceStages(),
   ) {
-    this.stages = stages;
+    // the tail gives only the line: not where a record's value is needed after it (keys, {kind}, tuples)
+    const lineOnly = stages !== null && !task.records && !task.split && !task.keys && !task.dedupe;
+    this.list = lineOnly && task.format === 'csv' ? ListPlan.of(stages) : null;
+    if (lineOnly && this.list === null && task.write) {
+      const { head, tail } = splitShapeTail(stages);
+      this.stages = head;
+      this.tail = tail;
+    } else {
+      this.stages = stages;
+    }
     this.source = task.source;
     this.kindHint = task.kindHint;
     this.write = task.write;
@@ -188,43 +202,10 @@ export class PieceWork {
     return rejectsOf(this.rejected, this.task.deadLetter ?? 'rows', this.stages !== null, this.rejectedTexts);
   }
 
-  /**
-   * Decode the piece and push its text into the tokenizer chunk by chunk, as the
-   * sequential reader does: one decoder write and one push per chunk of the input
-   * (the 64 MiB rule applies at those chunk ends); what follows the last chunk end
-   * is the start of a chunk that goes on in the next piece; the final piece ends
-   * with the decoder's rest, pushed as final. The decoder starts clean: a piece
-   * starts after a '\n' byte, where the sequential decoder holds nothing either.
-   * Returns the push after which the last record came out (see PieceResult.lastEmit).
-   */
   private feed(tok: CsvTokenizer | NdjsonTokenizer): number {
-    const t = this.task;
-    const { chunkEnds, final } = t;
-    const bytes = asBuffer(t.bytes);
-    const decoder = new StringDecoder('utf8');
-    const csv = tok instanceof CsvTokenizer ? tok : null;
     // a piece is whole lines: its bytes are complete UTF-8 sequences unless invalid
-    this.suspect = !isUtf8Piece(bytes, final);
-    let lastEmit = -1;
-    let seen = this.recordsIn;
-    let from = 0;
-    const push = (text: string, chunkEnd: boolean): void => (csv ? csv.push(text, false, chunkEnd) : tok.push(text));
-    for (let i = 0; i < chunkEnds.length; i++) {
-      const end = chunkEnds[i]!;
-      pushSliced(bytes, from, end, decoder, push, true);
-      from = end;
-      if (this.recordsIn !== seen) {
-        seen = this.recordsIn;
-        lastEmit = i;
-      }
-    }
-    if (from < bytes.length) pushSliced(bytes, from, bytes.length, decoder, push, false);
-    if (final) {
-      const rest = decoder.end();
-      if (csv) csv.push(rest, true);
-      else tok.push(rest, true);
-    }
-    return this.recordsIn !== seen ? chunkEnds.length : lastEmit;
+    this.suspect = !isUtf8Piece(asBuffer(this.task.bytes), this.task.final);
+    return feedPiece(this.task, tok, () => this.recordsIn);
   }
 
   /** Kafka messages: each value decoded as the Kafka source decodes it (parse errors, too long, too deep). */
@@ -273,8 +254,9 @@ export class PieceWork {
         return;
       }
     }
+    if (this.list !== null) return this.listed(raw, line);
     if (this.stages !== null) {
-      this.recs.push({ value: raw, raw, source: this.source, line, origin: this.task.origin, pos: line, kindHint: this.kindHint });
+      this.recs.push(this.rec(raw, line));
       return;
     }
     // validate only (no output, or the piece read again for its records): no JSON text
@@ -314,12 +296,44 @@ export class PieceWork {
     o.line(json);
   }
 
+  private rec(raw: Fields, line: number): Rec {
+    return { value: raw, raw, source: this.source, line, origin: this.task.origin, pos: line, kindHint: this.kindHint };
+  }
+
+  /** One record through the plan on field lists (or, when a list cannot stand for it, the stages). */
+  private listed(raw: Fields, line: number): void {
+    const l = this.list!;
+    const encode = this.write && this.keptList === null;
+    const how = l.run(raw, this.kindHint);
+    if (how === 'slow') {
+      // built-in stages answer at once
+      this.staged(applyPieceStages(this.stages!, [this.rec(raw, line)]) as StagesOutcome);
+      return;
+    }
+    if (how === 'dropped') {
+      this.dropped++;
+      return;
+    }
+    if (how === 'rejected') {
+      this.rejected.push({ source: this.source, line, kind: l.kind, errors: l.errors!, record: raw });
+      if (hasTexts(raw)) this.rejectedTexts = true;
+      return;
+    }
+    const kind = l.kind!;
+    this.keptTotal++;
+    countKind(this.kept, kind);
+    if (this.keptList !== null) this.keptList.push({ line, kind, raw });
+    if (!encode) return;
+    this.out!.line(recordJson(objectOf(l.fields!), raw));
+    if (this.ends !== null) this.position(this.out!.length, line);
+  }
+
   /**
    * What the stages kept is encoded as the file sink encodes a Rec (recordJson); their
    * rejects join the parse errors in line order, as the sequential Runner orders a batch's.
    */
   private staged(o: StagesOutcome): void {
-    this.dropped = o.dropped;
+    this.dropped += o.dropped;
     const rejected = this.rejected;
     for (const r of o.rejected) rejected.push(r);
     const encode = this.write && this.keptList === null;
@@ -336,7 +350,7 @@ export class PieceWork {
       countKind(this.kept, kind);
       if (this.keptList !== null) this.keptList.push({ line: r.line!, kind, raw: r.raw });
       if (!encode) continue;
-      const json = this.task.records ? recordTuple(r) : recordJson(r.value, r.raw);
+      const json = this.task.records ? recordTuple(r) : this.tail !== null ? this.tail.json(r) : recordJson(r.value, r.raw);
       if (this.out !== null) {
         this.out.line(json);
         if (this.ends !== null) this.position(this.out.length, r.pos);
@@ -364,7 +378,6 @@ export class PieceWork {
     this.pos![i] = line;
   }
 
-  /** The Kafka key and kind of the line just written. */
   /** The Kafka key and kind of the line just written, and its dedupe key (PieceTask.dedupe) and counted kind. */
   private keyed(value: Fields, kind: Kind | null | undefined, counted: string): void {
     if (this.keys !== null) {
