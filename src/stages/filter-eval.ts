@@ -52,12 +52,18 @@ function asMatchText(v: unknown): string | null {
   return JSON.stringify(v);
 }
 
-type Fn = (r: Rec) => unknown;
+/** An expression of a record, or of whatever `T` fields are read from. */
+type Fn<T = Rec> = (r: T) => unknown;
 /** How a field is read from what the closures are given (they only hand it on to this). */
-export type FieldReader = (r: Rec, name: string) => unknown;
+export type FieldReader<T> = (r: T, name: string) => unknown;
 
-/** The AST as nested closures, built once per expression. */
-export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
+/** The AST as nested closures on records, built once per expression. */
+export function compileNode(n: Node): Fn {
+  return compileOn(n, fieldOf);
+}
+
+/** The AST as nested closures on anything `read` reads fields from (a record, a field list). */
+export function compileOn<T>(n: Node, read: FieldReader<T>): Fn<T> {
   switch (n.t) {
     case 'lit': {
       const v = n.v;
@@ -70,22 +76,22 @@ export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
     case 'call':
       return compileCall(n.fn, n.args, read);
     case 'and': {
-      const a = compileNode(n.a, read);
-      const b = compileNode(n.b, read);
+      const a = compileOn(n.a, read);
+      const b = compileOn(n.b, read);
       return (r) => a(r) === true && b(r) === true;
     }
     case 'or': {
-      const a = compileNode(n.a, read);
-      const b = compileNode(n.b, read);
+      const a = compileOn(n.a, read);
+      const b = compileOn(n.b, read);
       return (r) => a(r) === true || b(r) === true;
     }
     case 'not': {
-      const a = compileNode(n.a, read);
+      const a = compileOn(n.a, read);
       return (r) => a(r) !== true;
     }
     case 'cmp': {
-      const a = compileNode(n.a, read);
-      const b = compileNode(n.b, read);
+      const a = compileOn(n.a, read);
+      const b = compileOn(n.b, read);
       switch (n.op) {
         case '==': return (r) => equals(a(r), b(r));
         case '!=': return (r) => !equals(a(r), b(r));
@@ -96,7 +102,7 @@ export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
       }
     }
     case 'in': {
-      const a = compileNode(n.a, read);
+      const a = compileOn(n.a, read);
       const list = n.list;
       const texts = list.every((x) => typeof x === 'string') ? new Set(list as string[]) : null;
       const neg = n.neg;
@@ -107,7 +113,7 @@ export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
       };
     }
     case 'match': {
-      const a = compileNode(n.a, read);
+      const a = compileOn(n.a, read);
       const re = n.re;
       const neg = n.neg;
       return (r) => {
@@ -116,15 +122,15 @@ export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
       };
     }
     case 'neg': {
-      const a = compileNode(n.a, read);
+      const a = compileOn(n.a, read);
       return (r) => {
         const x = toNum(a(r));
         return Number.isFinite(x) ? -x : null;
       };
     }
     case 'arith': {
-      const a = compileNode(n.a, read);
-      const b = compileNode(n.b, read);
+      const a = compileOn(n.a, read);
+      const b = compileOn(n.b, read);
       const op = n.op;
       return (r) => {
         const x = toNum(a(r));
@@ -141,21 +147,21 @@ export function compileNode(n: Node, read: FieldReader = fieldOf): Fn {
  * there is missing or of the wrong kind. One argument buffer per call site, filled per
  * record: no allocation per call. The one- and two-argument shapes skip the loop.
  */
-function compileCall(fn: FnSpec, nodes: Node[], read: FieldReader): Fn {
+function compileCall<T>(fn: FnSpec, nodes: Node[], read: FieldReader<T>): Fn<T> {
   const impl = fn.returns === 'text' ? noRangeError(fn.impl) : fn.impl;
   const n = nodes.length;
   const lax = nodes.map((_, i) => argKind(fn, i) === 'any' || argKind(fn, i) === 'field');
   // a literal argument is converted once, here, not per record ("2024-01-01" parsed once)
   const conv = nodes.map((a, i) => (a.t === 'lit' ? same : CONVERT[argKind(fn, i)]));
-  const args = nodes.map((a, i): Fn => {
-    if (a.t !== 'lit') return compileNode(a, read);
+  const args = nodes.map((a, i): Fn<T> => {
+    if (a.t !== 'lit') return compileOn(a, read);
     const v = CONVERT[argKind(fn, i)](a.v);
     return () => v;
   });
   const call = callShape(impl, args, conv, lax);
   if (nodes.some((a) => a.t !== 'lit')) return call;
   // only literals (now() too: one instant per run): computed once
-  const v = call(NO_RECORD);
+  const v = call(NO_RECORD as T); // no field is read: any argument does
   return () => v;
 }
 
@@ -176,9 +182,9 @@ function noRangeError(impl: FnSpec['impl']): FnSpec['impl'] {
 }
 
 const same = (v: unknown): unknown => v;
-const NO_RECORD = { value: {} } as Rec;
+const NO_RECORD: unknown = { value: {} };
 
-function callShape(impl: FnSpec['impl'], args: Fn[], conv: ((v: unknown) => unknown)[], lax: boolean[]): Fn {
+function callShape<T>(impl: FnSpec['impl'], args: Fn<T>[], conv: ((v: unknown) => unknown)[], lax: boolean[]): Fn<T> {
   const n = args.length;
   const buf: unknown[] = new Array(n).fill(undefined);
   if (n === 0) return () => impl(buf);

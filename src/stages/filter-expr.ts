@@ -14,7 +14,7 @@
 //   list    := '(' literal (',' literal)* ')'      ('[' ... ']' works too)
 //   regex   := /pattern/flags (flags i, m, s, u) | a string; RE2 syntax, see filter-regex.ts
 import type { Rec } from '../pipeline/types.js';
-import { compileNode, type FieldReader } from './filter-eval.js';
+import { compileNode, compileOn, type FieldReader } from './filter-eval.js';
 import { compileRegex, RegexError, type UserRegex } from './filter-regex.js';
 import { findFunction, FUNCTIONS, signature, type FnSpec } from './functions.js';
 import { didYouMean } from './suggest.js';
@@ -386,10 +386,19 @@ export function parseExpr(src: string): Node {
 }
 
 /** Parse and compile once; throws ExprError (with a 0-based column) on bad syntax. */
-export function compileExpr(src: string, want: 'condition' | 'value', read?: FieldReader): (r: Rec) => unknown {
+export function compileExpr(src: string, want: 'condition' | 'value'): (r: Rec) => unknown {
+  return compileNode(checkedAst(src, want));
+}
+
+/** As compileExpr, with fields read from what `read` reads them from (a field list). */
+export function compileExprOn<T>(src: string, want: 'condition' | 'value', read: FieldReader<T>): (r: T) => unknown {
+  return compileOn(checkedAst(src, want), read);
+}
+
+function checkedAst(src: string, want: 'condition' | 'value'): Node {
   const ast = parseExpr(src);
   if (want === 'condition') cond(ast);
-  return compileNode(ast, read);
+  return ast;
 }
 
 /** A message for an ExprError: the column, then the expression with a caret under it. */

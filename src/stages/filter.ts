@@ -1,15 +1,18 @@
 // `filter`: keep the records for which an expression is true.
 import { RecflowError } from '../errors.js';
 import type { FieldList, Rec, Rejected, StageResult } from '../pipeline/types.js';
-import type { FieldReader } from './filter-eval.js';
 import { fieldIn } from './shape.js';
 import { defineStage, opt, options, rejectOf } from './define.js';
-import { compileExpr, ExprError, explainExprError } from './filter-expr.js';
+import { compileExpr, compileExprOn, ExprError, explainExprError } from './filter-expr.js';
 
 /** Compile an expression option, turning a syntax error into a config error that points at the column. */
-export function compileOption(src: string, want: 'condition' | 'value', where: string, read?: FieldReader): (r: Rec) => unknown {
+export function compileOption(src: string, want: 'condition' | 'value', where: string): (r: Rec) => unknown {
+  return configErrors(where, src, () => compileExpr(src, want));
+}
+
+function configErrors<T>(where: string, src: string, compile: () => T): T {
   try {
-    return compileExpr(src, want, read);
+    return compile();
   } catch (err) {
     if (!(err instanceof ExprError)) throw err;
     throw new RecflowError('config', `${where}: ${explainExprError(src, err)}`);
@@ -39,8 +42,8 @@ export const filterStage = defineStage({
     const test = compileOption(o.expr, 'condition', ctx.option('expr'));
     const reject = o.on_drop === 'reject';
     const message = `record does not match ${o.expr}`;
-    // the same expression reading a field list (the closures only hand their argument to the reader)
-    const onList = compileOption(o.expr, 'condition', ctx.option('expr'), fieldIn as unknown as FieldReader) as unknown as (l: FieldList) => unknown;
+    // the same expression on a field list (piece-list.ts)
+    const onList = configErrors(ctx.option('expr'), o.expr, () => compileExprOn<FieldList>(o.expr, 'condition', fieldIn));
     return {
       name: 'filter',
       parallel: true, // stateless: runs in the worker threads
