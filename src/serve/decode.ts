@@ -1,4 +1,5 @@
 // Request bodies as the HTTP contract allows them: NDJSON or {"records":[...]}, optionally gzipped.
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { gunzip as gunzipCb } from 'node:zlib';
 import { promisify } from 'node:util';
@@ -31,9 +32,11 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 }
 
 export interface Decoded {
-  /** One JSON text per record, as appended to the output file. */
-  lines: string[];
+  /** Records in the body. */
+  count: number;
   byKind: Record<string, number>;
+  /** What is appended to the output file: one JSON text per record, each line ending in '\n'. */
+  text(): string | Buffer;
 }
 
 export async function decodeRecords(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined, maxBytes: number): Promise<Decoded> {
@@ -52,7 +55,8 @@ export async function decodeRecords(body: Buffer, contentType: string | undefine
   }
   const text = raw.toString('utf8');
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
-  const out: Decoded = { lines: [], byKind: {} };
+  const lines: string[] = [];
+  const out: Decoded = { count: 0, byKind: {}, text: () => (lines.length === 0 ? '' : lines.join('\n') + '\n') };
   if (type === 'application/json') {
     let doc: unknown;
     try {
@@ -62,29 +66,36 @@ export async function decodeRecords(body: Buffer, contentType: string | undefine
     }
     const records = Array.isArray(doc) ? doc : (doc as { records?: unknown })?.records;
     if (!Array.isArray(records)) throw new BadRequest(400, 'a JSON body must be {"records":[...]}');
-    records.forEach((r, i) => add(out, r, JSON.stringify(r), `records[${i}]`));
+    records.forEach((r, i) => lines.push(add(out, r, JSON.stringify(r), `records[${i}]`)));
     return out;
   }
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
+  const all = text.split('\n');
+  // the body as sent is what the lines would give when none needs trimming (valid UTF-8,
+  // no blank line, no \r, ends with \n): then it is appended as it is, not joined again
+  let asSent = raw.length > 0 && raw[raw.length - 1] === 0x0a && isUtf8(raw);
+  for (let i = 0; i < all.length; i++) {
+    const line = all[i]!;
     const trimmed = line.trim();
+    if (trimmed.length !== line.length || (trimmed === '' && i < all.length - 1)) asSent = false;
     if (trimmed === '') continue;
     let rec: unknown;
     try {
       rec = JSON.parse(trimmed);
     } catch {
-      throw new BadRequest(400, `line ${lineNo} is not valid JSON`);
+      throw new BadRequest(400, `line ${i + 1} is not valid JSON`);
     }
-    add(out, rec, trimmed, `line ${lineNo}`);
+    lines.push(add(out, rec, trimmed, `line ${i + 1}`));
   }
+  if (asSent && out.count > 0) out.text = () => raw;
   return out;
 }
 
-function add(out: Decoded, rec: unknown, text: string, where: string): void {
+/** Count a record (it must be a JSON object); its text is returned for the lines. */
+function add(out: Decoded, rec: unknown, text: string, where: string): string {
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw new BadRequest(400, `${where} is not a JSON object`);
   const kind = (rec as { kind?: unknown }).kind;
   const k = typeof kind === 'string' ? kind : 'unknown';
   out.byKind[k] = (out.byKind[k] ?? 0) + 1;
-  out.lines.push(text);
+  out.count++;
+  return text;
 }

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { open } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { BadRequest, decodeRecords, readBody } from './decode.js';
+import { BadRequest, decodeRecords, readBody, type Decoded } from './decode.js';
 import { FaultInjector, type FaultRates } from './faults.js';
 import { ServeStats } from './stats.js';
 import { IdempotencyStore } from './store.js';
@@ -40,9 +40,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const out = opts.out ? await open(opts.out, 'a') : undefined;
   // Appends one batch at a time, so batches never interleave in the file.
   let appending: Promise<void> = Promise.resolve();
-  const append = (lines: string[]): Promise<void> => {
-    if (!out || lines.length === 0) return Promise.resolve();
-    const next = appending.then(() => out.appendFile(`${lines.join('\n')}\n`));
+  const append = (d: Decoded): Promise<void> => {
+    if (!out || d.count === 0) return Promise.resolve();
+    const next = appending.then(() => out.appendFile(d.text()));
     appending = next.catch(() => {});
     return next;
   };
@@ -77,7 +77,7 @@ interface HandlerContext {
   stats: ServeStats;
   faults: FaultInjector;
   store: IdempotencyStore;
-  append: (lines: string[]) => Promise<void>;
+  append: (d: Decoded) => Promise<void>;
 }
 
 async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -122,16 +122,16 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     const ticket = key === undefined ? undefined : await ctx.store.begin(key);
     if (ticket === 'duplicate') {
       stats.duplicates.batches++;
-      stats.duplicates.records += decoded.lines.length;
+      stats.duplicates.records += decoded.count;
     } else {
       try {
-        await ctx.append(decoded.lines);
+        await ctx.append(decoded);
       } catch (err) {
         ticket?.abort();
         throw err;
       }
       ticket?.commit();
-      stats.took(decoded.byKind, decoded.lines.length);
+      stats.took(decoded.byKind, decoded.count);
     }
     if (fate === 'drop-after') {
       // Taken, but the sender never hears so: its retry must be dropped as a duplicate.
@@ -140,7 +140,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
       return;
     }
     const duplicate = ticket === 'duplicate';
-    reply(res, 200, { accepted: duplicate ? 0 : decoded.lines.length, duplicate });
+    reply(res, 200, { accepted: duplicate ? 0 : decoded.count, duplicate });
   } catch (err) {
     if (!(err instanceof BadRequest)) throw err;
     if (err.status === 413) stats.refused.tooLarge++;

@@ -72,6 +72,24 @@ describe('recflow serve', () => {
     expect(readFileSync(out, 'utf8')).toBe(lines([{ kind: 'customer', customer_id: 'A' }, { kind: 'inventory', sku: 'S' }, { kind: 'customer', customer_id: 'B' }, { kind: 'inventory', sku: 'T' }]));
   });
 
+  it('appends one clean line per record whatever the body looks like: CRLF, blank lines, blanks around, no last newline, bad UTF-8', async () => {
+    const out = join(tmp.dir, 'got.ndjson');
+    const s = await serve(['--out', out]);
+    const bodies: (string | Buffer)[] = [
+      '{"kind":"customer","id":"a"}\n{"kind":"customer","id":"b"}\n', // appended as sent
+      '{"kind":"customer","id":"c"}\r\n  {"kind":"customer","id":"d"}  \n\n{"kind":"customer","id":"e"}', // cleaned
+      Buffer.concat([Buffer.from('{"kind":"customer","id":"'), Buffer.from([0xff]), Buffer.from('"}\n')]), // U+FFFD, as decoded
+      '{"kind":"customer","id":"f","name":"Zoë \\"Z\\""}\n', // non-ASCII and escapes, as sent
+    ];
+    for (const b of bodies) expect((await post(`${s.url}/x`, b)).status).toBe(200);
+    await s.stop();
+    expect(readFileSync(out, 'utf8')).toBe(
+      ['a', 'b', 'c', 'd', 'e'].map((id) => `{"kind":"customer","id":"${id}"}\n`).join('') +
+        '{"kind":"customer","id":"\ufffd"}\n' +
+        '{"kind":"customer","id":"f","name":"Zoë \\"Z\\""}\n',
+    );
+  });
+
   it('drops a batch whose Idempotency-Key it already took (200, counted), also across restarts with --keys-file', async () => {
     const out = join(tmp.dir, 'got.ndjson');
     const keys = join(tmp.dir, 'keys');
