@@ -12,6 +12,8 @@ import {
   normalizeHeader,
 } from '../../src/contract/index.js';
 import { isCanonicalNumber } from '../../src/contract/json.js';
+import { checkRecordList } from '../../src/contract/record.js';
+import { newList, objectOf } from '../../src/stages/shape.js';
 import type { Fields, Kind } from '../../src/pipeline/types.js';
 
 const CUSTOMER: Fields = {
@@ -307,6 +309,23 @@ describe('checkRecordJson: properties', () => {
       { numRuns: 5000 },
     );
     expect(kept).toBeGreaterThan(1500); // the fast path was exercised, not only rejects
+  });
+
+  it('checkRecordList: the list stands for the same object, with the same kind and errors', () => {
+    const list = newList();
+    let listed = 0;
+    fc.assert(
+      fc.property(fc.oneof(recordArb('customer'), recordArb('inventory')), hint, (raw, h) => {
+        const want = expected(raw, h);
+        const got = checkRecordList(raw, h, list);
+        expect({ kind: got.kind, errors: got.errors }).toEqual({ kind: want.kind, errors: want.errors });
+        if (!got.listed) return; // an integer-like extra, or a rejected record
+        listed++;
+        expect(JSON.stringify(objectOf(list))).toBe(want.json);
+      }),
+      { numRuns: 5000 },
+    );
+    expect(listed).toBeGreaterThan(1500);
   });
 
   it('agrees on numbers alone (everything else valid)', () => {
