@@ -98,7 +98,10 @@ export async function heldWithHeartbeats(released: Promise<boolean>, heartbeat: 
   let ok: boolean | undefined;
   void released.then((v) => (ok = v));
   while (ok === undefined) {
-    await Promise.race([released, sleep(1000)]);
+    // the timer is cleared on release: a pending one would keep the process alive a second
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([released, new Promise((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     if (ok === undefined) await Promise.race([heartbeat().catch(() => undefined), released]);
   }
   return ok;

@@ -15,6 +15,9 @@ export class KafkaLink {
   /** Admin calls in flight: a disconnect lets them end first, or kafkajs reconnects behind its back. */
   private readonly adminCalls = new Set<Promise<unknown>>();
   private deferredClose: NodeJS.Timeout | null = null;
+  /** eachBatch calls held until the consumer stops (park()). */
+  private readonly parked = new Set<() => void>();
+  private stopping = false;
 
   constructor(
     brokers: string[],
@@ -45,6 +48,16 @@ export class KafkaLink {
     return call;
   }
 
+  /**
+   * Resolves once the consumer's disconnect has begun. An eachBatch that kafkajs is kept
+   * in meanwhile stops it fetching again: with every partition paused, kafkajs's next
+   * fetch would sleep --kafka-max-wait, and its disconnect would wait out that sleep.
+   */
+  park(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => this.parked.add(resolve));
+  }
+
   /** A disconnect waits for the runner's acks (see deferDisconnect). */
   get deferring(): boolean {
     return this.deferredClose !== null;
@@ -67,6 +80,12 @@ export class KafkaLink {
     const bound = Math.min(10_000, this.opts.timeoutMs);
     const quietly = (p: Promise<unknown>): Promise<unknown> => withTimeout(p, bound, () => new Error('timed out')).catch(() => undefined);
     await quietly(Promise.allSettled([...this.adminCalls]));
-    await quietly(Promise.allSettled([this.consumer.disconnect(), this.admin.disconnect()]));
+    this.stopping = true;
+    // kafkajs marks its fetchers stopped synchronously here, so the parked batches may end now
+    const consumer = this.consumer.disconnect();
+    for (const resolve of this.parked) resolve();
+    this.parked.clear();
+    await quietly(Promise.allSettled([consumer, this.admin.disconnect()]));
+    this.stopping = false;
   }
 }

@@ -220,7 +220,7 @@ export class KafkaSource implements Source {
   private async onBatch({ batch, heartbeat, resolveOffset, pause }: EachBatchPayload): Promise<void> {
     if (this.finishing || this.failure) {
       pause();
-      return;
+      return this.parkIfDone(heartbeat);
     }
     // A rebalance under way: take nothing more and let kafkajs rejoin (the heartbeat throws).
     await heartbeat();
@@ -250,7 +250,7 @@ export class KafkaSource implements Source {
       if (reachedEnd) pause();
       if (p.yielded > 0 && before > 0) resolveOffset(String(p.yielded - 1));
       this.notify();
-      return;
+      return this.parkIfDone(heartbeat);
     }
 
     const chunks: KafkaMessage[][] = [];
@@ -263,6 +263,18 @@ export class KafkaSource implements Source {
     this.notify();
 
     if (await heldWithHeartbeats(released, heartbeat)) resolveOffset(messages.at(-1)!.offset);
+    await this.parkIfDone(heartbeat);
+  }
+
+  /**
+   * Reading is over (stopping, or every partition read to its --until caught-up end):
+   * keep kafkajs in this eachBatch until the consumer stops, heartbeating meanwhile.
+   * Let go, it would fetch again, and with all partitions paused that fetch sleeps
+   * --kafka-max-wait, which the disconnect then waits out (a second on every batch run).
+   */
+  private async parkIfDone(heartbeat: () => Promise<void>): Promise<void> {
+    const done = this.finishing || this.failure !== null || (this.opts.untilCaughtUp && this.table.allCaughtUp());
+    if (done) await heldWithHeartbeats(this.link.park().then(() => true), heartbeat);
   }
 
   /** Hand batches over as raw messages (SourceBatch.messages): the parallel engine decodes them in its workers. */
