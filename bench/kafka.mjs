@@ -9,7 +9,9 @@
 //
 // The mock cluster keeps only ~4-5 MB per partition: with more records than that the
 // oldest are deleted, so the consume figures are computed from what kcat counts in the
-// topic, and the run says so when that is less than was produced. RECFLOW_BIN: the build
+// topic, and the run says so when that is less than was produced. It also answers a fetch
+// with one produced batch per partition (librdkafka 2.0), so consume rates here follow the
+// producer's batch size (--batch / partitions records per fetched batch). RECFLOW_BIN: the build
 // whose dist/ is timed (default this tree's).
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -33,6 +35,7 @@ const JSON_ONLY = process.argv.includes('--json');
 
 const record = (i) => ({ kind: 'customer', customer_id: `C${i}`, email: `user${i}@example.com`, first_name: 'Ada', country: 'DE', lifetime_value: i % 1000 });
 const rate = (n, ms) => Math.round((n / ms) * 1000);
+const KIND = { kind: 'customer' };
 const ctx = { opts: { kafkaMaxWait: '100ms', kafkaSessionTimeout: '6s', kafkaBatch: String(BATCH), until: 'caught-up' }, env: {}, log: () => {}, debug: false };
 
 async function main() {
@@ -78,7 +81,8 @@ async function main() {
   results.recflowConsumeWithJoin = rate(n, end - start);
   results.joinMs = Math.round(first - start);
 
-  // Plain kafkajs for scale: same batches, acks -1; eachBatch with auto commit.
+  // Plain kafkajs for scale: the same messages (key, JSON value, kind header) in the same
+  // batches, acks -1; eachBatch with auto commit.
   const kafka = new Kafka({ brokers: b.bootstrap.split(','), logLevel: logLevel.NOTHING });
   const t2 = topic('raw');
   await ensure(t2);
@@ -87,7 +91,7 @@ async function main() {
   start = performance.now();
   for (let i = 0; i < N; i += BATCH) {
     const messages = [];
-    for (let j = i; j < Math.min(N, i + BATCH); j++) messages.push({ key: `C${j}`, value: JSON.stringify(record(j)) });
+    for (let j = i; j < Math.min(N, i + BATCH); j++) messages.push({ key: `C${j}`, value: JSON.stringify(record(j)), headers: KIND });
     await producer.send({ topic: t2, acks: -1, messages });
   }
   results.kafkajsProduce = rate(N, performance.now() - start);
