@@ -46,7 +46,7 @@ export function fieldIn(l: FieldList, name: string): unknown {
 }
 
 /** An object orders integer-like keys first, whatever their insertion order: such names keep a record off the list. */
-function leadsWithDigit(k: string): boolean {
+export function leadsWithDigit(k: string): boolean {
   const c = k.charCodeAt(0);
   return c >= 48 && c <= 57;
 }

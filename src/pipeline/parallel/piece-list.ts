@@ -7,15 +7,13 @@
 // (an integer-like field name) goes that way instead (SLOW).
 import { checkRecordList } from '../../contract/record.js';
 import { contractStage } from '../../stages/contract.js';
-import { newList } from '../../stages/shape.js';
+import { leadsWithDigit, newList } from '../../stages/shape.js';
 import type { FieldList, Fields, Kind, ListTest, RecordError, ShapeStep, Stage } from '../types.js';
 
 /** What became of one record (ListPlan.run); slow: take the stages on a Rec object for it. */
 export type Listed = 'kept' | 'dropped' | 'rejected' | 'slow';
 
 type Step = { readonly test: ListTest } | { readonly shape: ShapeStep };
-
-const leadsWithDigit = (k: string): boolean => k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57;
 
 export class ListPlan {
   /** The decided kind of the record just run. */
