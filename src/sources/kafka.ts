@@ -267,10 +267,9 @@ export class KafkaSource implements Source {
   }
 
   /**
-   * Reading is over (stopping, or every partition read to its --until caught-up end):
-   * keep kafkajs in this eachBatch until the consumer stops, heartbeating meanwhile.
-   * Let go, it would fetch again, and with all partitions paused that fetch sleeps
-   * --kafka-max-wait, which the disconnect then waits out (a second on every batch run).
+   * Reading is over (stopping, or all read to the --until caught-up ends): keep kafkajs here
+   * until the consumer stops. Let go, it would fetch again, and with every partition paused
+   * that fetch sleeps --kafka-max-wait, which the disconnect waits out.
    */
   private async parkIfDone(heartbeat: () => Promise<void>): Promise<void> {
     const done = this.finishing || this.failure !== null || (this.opts.untilCaughtUp && this.table.allCaughtUp());
