@@ -4,7 +4,7 @@
 // checked fields (checkRecordList), through the steps, to one object for its JSON line:
 // the same lines, dead-letter rows and counts as the stages on Rec objects (the
 // one-engine property test holds them equal); a record a list cannot stand for
-// (an integer-like field name) goes that way instead (SLOW).
+// (an integer-like field name) goes that way instead ('slow').
 import { checkRecordList } from '../../contract/record.js';
 import { contractStage } from '../../stages/contract.js';
 import { leadsWithDigit, newList } from '../../stages/shape.js';
