@@ -67,6 +67,7 @@ export async function decodeRecords(body: Buffer, contentType: string | undefine
     const records = Array.isArray(doc) ? doc : (doc as { records?: unknown })?.records;
     if (!Array.isArray(records)) throw new BadRequest(400, 'a JSON body must be {"records":[...]}');
     records.forEach((r, i) => lines.push(add(out, r, JSON.stringify(r), `records[${i}]`)));
+    out.count = lines.length;
     return out;
   }
   const all = text.split('\n');
@@ -86,6 +87,7 @@ export async function decodeRecords(body: Buffer, contentType: string | undefine
     }
     lines.push(add(out, rec, trimmed, `line ${i + 1}`));
   }
+  out.count = lines.length;
   if (asSent && out.count > 0) out.text = () => raw;
   return out;
 }
@@ -96,6 +98,5 @@ function add(out: Decoded, rec: unknown, text: string, where: string): string {
   const kind = (rec as { kind?: unknown }).kind;
   const k = typeof kind === 'string' ? kind : 'unknown';
   out.byKind[k] = (out.byKind[k] ?? 0) + 1;
-  out.count++;
   return text;
 }
