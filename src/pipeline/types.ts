@@ -225,13 +225,25 @@ export interface ShapeStep {
   apply(from: FieldList, to: FieldList): boolean;
 }
 
+/** The dedupe keys of a piece's lines, encoded and hashed by a worker (stages/key-set.ts, KeyPacker). */
+export interface PackedKeys {
+  /** The keys' bytes, one after another. */
+  bytes: Uint8Array;
+  /** Per line: its key's byte length, or -1 for none (the line passes unchecked). */
+  lengths: Int32Array;
+  hashes: Int32Array;
+}
+
 /** What a stage that keys records offers the engine. */
 export interface StageKeys {
   /** Key fields given (null: each record's kind's key). */
   readonly fields: readonly string[] | null;
   readonly onDuplicate: 'reject' | 'drop';
-  /** True for a key not seen before (remembered while there is room; may throw with on_full=fail). */
-  admit(key: string): boolean;
+  /**
+   * True for a key not seen before (remembered while there is room; may throw with
+   * on_full=fail): the key of `length` bytes at `bytes[offset]`, of hash `hash` (PackedKeys).
+   */
+  admit(bytes: Uint8Array, offset: number, length: number, hash: number): boolean;
   /** The dead-letter row of a duplicate record. */
   duplicate(r: Rec): Rejected;
 }

@@ -54,12 +54,16 @@ export const dedupeStage = defineStage({
       if (!full) ctx.warn(`dedupe: max_keys=${o.max_keys} reached; records with new keys now pass without a duplicate check`);
       full = true;
     };
-    /** True for a key not seen before; remembered while there is room. */
-    const isNew = (k: string): boolean => {
-      if (seen.size < o.max_keys) return seen.add(k);
-      if (seen.has(k)) return false;
+    /** True for a key not seen before (its bytes and hash, as KeySet makes them); remembered while there is room. */
+    const isNewAt = (bytes: Uint8Array, off: number, n: number, h: number): boolean => {
+      if (seen.size < o.max_keys) return seen.addAt(bytes, off, n, h);
+      if (seen.hasAt(bytes, off, n, h)) return false;
       onFull();
       return true;
+    };
+    const isNew = (k: string): boolean => {
+      const n = seen.load(k); // (first: it may give scratch a bigger buffer)
+      return isNewAt(seen.scratch, 0, n, seen.loadedHash);
     };
     return {
       name: 'dedupe',
@@ -87,7 +91,7 @@ export const dedupeStage = defineStage({
         return { kept, rejected };
       },
       // the engine's workers compute the keys, this thread only admits them (pipeline/parallel/keyed.ts)
-      ...(mode === 'keep_last' ? {} : { keyed: { fields: given ?? null, onDuplicate: mode, admit: isNew, duplicate: (r: Rec) => duplicate(r, fieldsOf(r)) } }),
+      ...(mode === 'keep_last' ? {} : { keyed: { fields: given ?? null, onDuplicate: mode, admit: isNewAt, duplicate: (r: Rec) => duplicate(r, fieldsOf(r)) } }),
       flush(): StageResult {
         const kept = [...held.values()];
         held.clear();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeySet } from '../../src/stages/key-set.js';
+import { KeyPacker, KeySet } from '../../src/stages/key-set.js';
 
 describe('KeySet (dedupe keys off the heap)', () => {
   it('answers add/has exactly as a Set on random keys, growth and collisions included', () => {
@@ -41,5 +41,30 @@ describe('KeySet (dedupe keys off the heap)', () => {
     expect(s.size).toBe(300_000);
     const long = 'k'.repeat(1_500_000); // longer than an arena chunk: a chunk of its own
     expect([s.add(long), s.add('after'), s.has(long), s.has(long.slice(1)), s.add(long)]).toEqual([true, true, true, false, false]);
+  });
+
+  it('admits keys packed by a worker (KeyPacker) exactly as it adds them as strings', () => {
+    const key = fc.option(fc.oneof(fc.string({ unit: fc.constantFrom('a', '\u0000', 'é', '😀', '\ud800'), maxLength: 5 }), fc.string({ unit: 'binary', maxLength: 3000 })), { nil: null });
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 2500 }), (keys) => {
+        const want = new KeySet();
+        const got = new KeySet();
+        const packer = new KeyPacker();
+        for (const k of keys) packer.push(k);
+        const { bytes, lengths, hashes } = packer.finish();
+        expect(lengths.length).toBe(keys.length);
+        let at = 0;
+        keys.forEach((k, i) => {
+          const n = lengths[i]!;
+          expect(n < 0).toBe(k === null);
+          if (k === null) return;
+          expect(got.addAt(bytes, at, n, hashes[i]!)).toBe(want.add(k));
+          at += n;
+        });
+        expect(at).toBe(bytes.length);
+        expect(got.size).toBe(want.size);
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -68,5 +68,6 @@ export function transferables(r: PieceResult): ArrayBuffer[] {
   if (r.out) list.push(r.out.buffer as ArrayBuffer);
   if (r.ends) list.push(r.ends.buffer as ArrayBuffer, r.pos!.buffer as ArrayBuffer);
   for (const [, b] of r.outByKind) list.push(b.buffer as ArrayBuffer);
+  if (r.dedupeKeys) list.push(r.dedupeKeys.bytes.buffer as ArrayBuffer, r.dedupeKeys.lengths.buffer as ArrayBuffer, r.dedupeKeys.hashes.buffer as ArrayBuffer);
   return list;
 }

@@ -18,9 +18,13 @@ export async function pickKeyed(res: PieceResult, task: PieceTask, keys: StageKe
   const dk = res.dedupeKeys;
   if (dk === null || res.keptTotal === 0) return null;
   const dup: number[] = [];
-  for (let i = 0; i < dk.length; i++) {
-    const k = dk[i]!;
-    if (k !== null && !keys.admit(k)) dup.push(i);
+  const { bytes, lengths, hashes } = dk;
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    const n = lengths[i]!;
+    if (n < 0) continue; // no key: passes unchecked
+    if (!keys.admit(bytes, at, n, hashes[i]!)) dup.push(i);
+    at += n;
   }
   if (dup.length === 0) return null;
   const rows = keys.onDuplicate === 'reject' ? await duplicateRows(res, task, keys, dup) : null;

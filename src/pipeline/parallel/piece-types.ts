@@ -1,6 +1,6 @@
 // What the main thread sends a worker for one piece of input, and what comes back.
 import type { RecflowError } from '../../errors.js';
-import type { Kind } from '../types.js';
+import type { Kind, PackedKeys } from '../types.js';
 import type { RejectSummary } from '../stats.js';
 
 export interface PieceTask {
@@ -79,8 +79,8 @@ export interface PieceResult {
   /** With PieceTask.keys: per line of `out`, its Kafka message key and its kind (null: none). */
   keys: (string | null)[] | null;
   kinds: (string | null)[] | null;
-  /** With PieceTask.dedupe: per line of `out`, its dedupe key (null: passes unchecked) and the kind it is counted under. */
-  dedupeKeys: (string | null)[] | null;
+  /** With PieceTask.dedupe: per line of `out`, its dedupe key (encoded and hashed) and the kind it is counted under. */
+  dedupeKeys: PackedKeys | null;
   lineKinds: string[] | null;
   /** Kept records per kind, kinds in the order first met. */
   kept: [string, number][];

@@ -4,8 +4,7 @@
 // in one synchronous pass with no per-record promises. Runs in a worker thread
 // (worker.ts), or on the main thread when there are no workers.
 import { checkRecordJson, validateRecord } from '../../contract/index.js';
-import { checkRecordJsonPicking } from '../../contract/record.js';
-import { recordJson } from '../../contract/record.js';
+import { checkRecordJsonPicking, recordJson } from '../../contract/record.js';
 import { hasTexts } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
@@ -23,6 +22,7 @@ import { countKind, feedPiece, isUtf8Piece, outputGuess } from './piece-text.js'
 import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
 import { dedupeFields, dedupeKey } from '../../stages/dedupe.js';
+import { KeyPacker } from '../../stages/key-set.js';
 import { lineRow } from '../dead-row.js';
 import { rejectsOf } from './piece-rejects.js';
 import { objectOf, splitShapeTail, type ShapeTail } from '../../stages/shape.js';
@@ -40,7 +40,7 @@ export class PieceWork {
   private keys: (string | null)[] | null = null;
   private kinds: (string | null)[] | null = null;
   /** With PieceTask.dedupe: each line's dedupe key (null: passes unchecked) and the kind it is counted under. */
-  private dedupeKeys: (string | null)[] | null = null;
+  private dedupeKeys: KeyPacker | null = null;
   private lineKinds: string[] | null = null;
   private readonly dedupeFieldsOf = (kind: Kind): readonly string[] => dedupeFields(this.task.dedupe!.fields, { value: {}, kind });
   private outByKind: Map<string, OutBuffer> | null = null;
@@ -106,7 +106,7 @@ export class PieceWork {
           this.kinds = [];
         }
         if (task.dedupe) {
-          this.dedupeKeys = [];
+          this.dedupeKeys = new KeyPacker();
           this.lineKinds = [];
         }
       }
@@ -181,7 +181,7 @@ export class PieceWork {
       pos: this.pos ? this.pos.slice(0, this.keptTotal) : null,
       keys: this.keys,
       kinds: this.kinds,
-      dedupeKeys: this.dedupeKeys,
+      dedupeKeys: this.dedupeKeys ? this.dedupeKeys.finish() : null,
       lineKinds: this.lineKinds,
       kept: this.kept,
       keptTotal: this.keptTotal,
