@@ -17,153 +17,149 @@ export interface KindSpan {
 const MAX_DEPTH = 64;
 const Q = 0x22; // "
 const BS = 0x5c; // \
+const FAIL = -1;
 
-let buf: Uint8Array = new Uint8Array(0);
-let p = 0;
-let stop = 0;
+// Each step takes the bytes, where it starts and where the line ends, and returns where it
+// stopped, or FAIL; positions in arguments, not module state, keep the loops in registers.
 
-const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0d;
 /** The byte at i, or -1 past the line: nothing reads beyond it. */
-const at = (i: number): number => (i < stop ? buf[i]! : -1);
+const at = (b: Uint8Array, i: number, end: number): number => (i < end ? b[i]! : -1);
 
-function ws(): void {
-  while (p < stop && isWs(buf[p]!)) p++;
-}
-
-/** A string from the opening quote at p; p ends after the closing quote. -1: invalid; 1: had escapes; 0: plain. */
-function str(): number {
-  // locals, not the module's: this loop is most of the time
-  const b = buf;
-  const end = stop;
-  let i = p + 1;
-  let escaped = 0;
+function ws(b: Uint8Array, i: number, end: number): number {
   while (i < end) {
     const c = b[i]!;
-    if (c === Q) {
-      p = i + 1;
-      return escaped;
-    }
-    if (c < 0x20) return -1;
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d) break;
+    i++;
+  }
+  return i;
+}
+
+/** Set by str(): whether the string it read had escapes. */
+let hadEscape = false;
+
+/** A string from its opening quote at i; returns the index after the closing quote. */
+function str(b: Uint8Array, i: number, end: number): number {
+  hadEscape = false;
+  i++;
+  while (i < end) {
+    const c = b[i]!;
+    if (c === Q) return i + 1;
+    if (c < 0x20) return FAIL;
     if (c !== BS) {
       i++;
       continue;
     }
-    escaped = 1;
-    p = i;
-    const e = at(i + 1);
+    hadEscape = true;
+    const e = at(b, i + 1, end);
     if (e === 0x75) {
       // \uXXXX
-      for (let k = 2; k < 6; k++) if (!isHex(at(i + k))) return -1;
+      for (let k = 2; k < 6; k++) if (!isHex(at(b, i + k, end))) return FAIL;
       i += 6;
-      continue;
+    } else if (e === Q || e === BS || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      i += 2;
+    } else {
+      return FAIL;
     }
-    if (e !== Q && e !== BS && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return -1;
-    i += 2;
   }
-  return -1;
+  return FAIL;
 }
 
 function isHex(c: number): boolean {
-  return ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66));
+  return (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66);
 }
 
-function digits(): boolean {
-  const from = p;
-  while (p < stop && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
-  return p > from;
+function digits(b: Uint8Array, i: number, end: number): number {
+  const from = i;
+  while (i < end && b[i]! >= 0x30 && b[i]! <= 0x39) i++;
+  return i > from ? i : FAIL;
 }
 
-function num(): boolean {
-  if (at(p) === 0x2d) p++;
-  if (at(p) === 0x30) p++;
-  else if (!digits()) return false;
-  if (at(p) === 0x2e) {
-    p++;
-    if (!digits()) return false;
-  }
-  const e = at(p);
+function num(b: Uint8Array, i: number, end: number): number {
+  if (at(b, i, end) === 0x2d) i++;
+  if (at(b, i, end) === 0x30) i++;
+  else if ((i = digits(b, i, end)) < 0) return FAIL;
+  if (at(b, i, end) === 0x2e && (i = digits(b, i + 1, end)) < 0) return FAIL;
+  const e = at(b, i, end);
   if (e === 0x65 || e === 0x45) {
-    p++;
-    if (at(p) === 0x2b || at(p) === 0x2d) p++;
-    if (!digits()) return false;
+    i++;
+    const sign = at(b, i, end);
+    if (sign === 0x2b || sign === 0x2d) i++;
+    return digits(b, i, end);
   }
-  return true;
+  return i;
 }
 
-function word(w: string): boolean {
-  for (let i = 0; i < w.length; i++) if (at(p + i) !== w.charCodeAt(i)) return false;
-  p += w.length;
-  return true;
+function word(b: Uint8Array, i: number, end: number, w: string): number {
+  for (let k = 0; k < w.length; k++) if (at(b, i + k, end) !== w.charCodeAt(k)) return FAIL;
+  return i + w.length;
 }
 
-function value(depth: number): boolean {
-  const c = at(p);
-  if (c === Q) return str() >= 0;
-  if (c === 0x7b) return obj(depth + 1, null);
-  if (c === 0x5b) return arr(depth + 1);
-  if (c === 0x74) return word('true');
-  if (c === 0x66) return word('false');
-  if (c === 0x6e) return word('null');
-  return num();
+function value(b: Uint8Array, i: number, end: number, depth: number): number {
+  const c = at(b, i, end);
+  if (c === Q) return str(b, i, end);
+  if (c === 0x7b) return obj(b, i, end, depth + 1, null);
+  if (c === 0x5b) return arr(b, i, end, depth + 1);
+  if (c === 0x74) return word(b, i, end, 'true');
+  if (c === 0x66) return word(b, i, end, 'false');
+  if (c === 0x6e) return word(b, i, end, 'null');
+  return num(b, i, end);
 }
 
-function arr(depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  p++;
-  ws();
-  if (at(p) === 0x5d) {
-    p++;
-    return true;
-  }
+function arr(b: Uint8Array, i: number, end: number, depth: number): number {
+  if (depth > MAX_DEPTH) return FAIL;
+  i = ws(b, i + 1, end);
+  if (at(b, i, end) === 0x5d) return i + 1;
   for (;;) {
-    ws();
-    if (!value(depth)) return false;
-    ws();
-    const c = at(p);
-    p++;
-    if (c === 0x5d) return true;
-    if (c !== 0x2c) return false;
+    i = value(b, ws(b, i, end), end, depth);
+    if (i < 0) return FAIL;
+    i = ws(b, i, end);
+    const c = at(b, i, end);
+    if (c === 0x5d) return i + 1;
+    if (c !== 0x2c) return FAIL;
+    i++;
   }
 }
 
-/** An object from the '{' at p; at the top (kind given), notes its last "kind" member. */
-function obj(depth: number, kind: KindSpan | null): boolean {
-  if (depth > MAX_DEPTH) return false;
-  p++;
-  ws();
-  if (at(p) === 0x7d) {
-    p++;
-    return true;
-  }
+/** An object from its '{' at i; at the top (kind given), notes its last "kind" member. */
+function obj(b: Uint8Array, i: number, end: number, depth: number, kind: KindSpan | null): number {
+  if (depth > MAX_DEPTH) return FAIL;
+  i = ws(b, i + 1, end);
+  if (at(b, i, end) === 0x7d) return i + 1;
   for (;;) {
-    ws();
-    if (at(p) !== Q) return false;
-    const keyAt = p;
-    const keyEscaped = str();
-    if (keyEscaped < 0) return false;
+    i = ws(b, i, end);
+    if (at(b, i, end) !== Q) return FAIL;
+    const keyAt = i;
+    i = str(b, i, end);
+    if (i < 0) return FAIL;
     // a key spelt with escapes might be "kind": not sure, let JSON.parse decide
-    if (kind !== null && keyEscaped === 1) return false;
-    const isKind = kind !== null && p - keyAt === 6 && buf[keyAt + 1] === 0x6b && buf[keyAt + 2] === 0x69 && buf[keyAt + 3] === 0x6e && buf[keyAt + 4] === 0x64;
-    ws();
-    if (at(p) !== 0x3a) return false;
-    p++;
-    ws();
-    const valueAt = p;
-    if (isKind && at(p) === Q) {
-      const escaped = str();
-      if (escaped < 0) return false;
-      kind.start = escaped === 1 ? valueAt : valueAt + 1;
-      kind.end = escaped === 1 ? p : p - 1;
-      kind.escaped = escaped === 1;
-    } else {
-      if (!value(depth)) return false;
-      if (isKind) kind.start = kind.end = -1;
-    }
-    ws();
-    const c = at(p);
-    p++;
-    if (c === 0x7d) return true;
-    if (c !== 0x2c) return false;
+    if (kind !== null && hadEscape) return FAIL;
+    const isKind = kind !== null && i - keyAt === 6 && b[keyAt + 1] === 0x6b && b[keyAt + 2] === 0x69 && b[keyAt + 3] === 0x6e && b[keyAt + 4] === 0x64;
+    i = ws(b, i, end);
+    if (at(b, i, end) !== 0x3a) return FAIL;
+    const valueAt = ws(b, i + 1, end);
+    i = value(b, valueAt, end, depth);
+    if (i < 0) return FAIL;
+    if (isKind) setKind(kind, b[valueAt] === Q, valueAt, i);
+    i = ws(b, i, end);
+    const c = at(b, i, end);
+    if (c === 0x7d) return i + 1;
+    if (c !== 0x2c) return FAIL;
+    i++;
+  }
+}
+
+function setKind(kind: KindSpan, isString: boolean, from: number, to: number): void {
+  if (!isString) {
+    kind.start = kind.end = -1;
+    kind.escaped = false;
+  } else if (hadEscape) {
+    kind.start = from;
+    kind.end = to;
+    kind.escaped = true;
+  } else {
+    kind.start = from + 1;
+    kind.end = to - 1;
+    kind.escaped = false;
   }
 }
 
@@ -174,14 +170,7 @@ function obj(depth: number, kind: KindSpan | null): boolean {
  */
 export function scanObjectLine(bytes: Uint8Array, start: number, end: number, kind: KindSpan): boolean {
   if (end - start < 2 || bytes[start] !== 0x7b || bytes[end - 1] !== 0x7d) return false;
-  buf = bytes;
-  p = start;
-  stop = end;
   kind.start = kind.end = -1;
   kind.escaped = false;
-  const ok = obj(0, kind) && p === end;
-  buf = EMPTY;
-  return ok;
+  return obj(bytes, start, end, 0, kind) === end;
 }
-
-const EMPTY = new Uint8Array(0);
