@@ -52,7 +52,7 @@ interface OptionSpec {
 
 /** Every HTTP sink flag (docs/http.md describes them in full). */
 export const HTTP_SINK_OPTIONS: OptionSpec[] = [
-  { flags: '--batch-records <n>', key: 'batchRecords', description: 'HTTP sink: most records in one request', default: '1000' },
+  { flags: '--batch-records <n>', key: 'batchRecords', description: 'HTTP sink: most records in one request', default: '5000' },
   { flags: '--batch-bytes <size>', key: 'batchBytes', description: 'HTTP sink: most body bytes before gzip in one request (e.g. 512k, 1m)', default: '1m' },
   { flags: '--linger-ms <ms>', key: 'lingerMs', description: 'HTTP sink: Kafka sources only, send a partial batch after this long', default: '200' },
   { flags: '--concurrency <n>', key: 'concurrency', description: 'HTTP sink: batches in flight at once', default: '4' },

@@ -25,7 +25,7 @@ describe('HTTP sink options', () => {
     const o = parse();
     expect({ ...o, url: o.url.href }).toEqual({
       url: URL_,
-      batchRecords: 1000,
+      batchRecords: 5000,
       batchBytes: 1024 * 1024,
       lingerMs: 200,
       concurrency: 4,
