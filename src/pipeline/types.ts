@@ -79,7 +79,7 @@ export interface Rec {
 export const VALUE_HOLDS_TEXTS: unique symbol = Symbol('recflow.valueHoldsTexts');
 
 /** Where a dead-letter row's record was: its line, or for Kafka (line null) the offset that ends its source. */
-function placeOf(r: { line: number | null; source: string }): number {
+export function placeOf(r: { line: number | null; source: string }): number {
   if (r.line !== null) return r.line;
   const at = r.source.lastIndexOf('@');
   return at === -1 ? 0 : Number(r.source.slice(at + 1)) || 0;

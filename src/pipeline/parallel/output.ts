@@ -4,8 +4,8 @@
 // Kafka), which the sink cuts into batches. Other sinks take records.
 import { RecflowError } from '../../errors.js';
 import type { RunPlan } from '../runner.js';
-import { linesNeedNoLookup, noDeadLetter, refusedRows } from '../dlq.js';
-import { byInputOrder, type EncodedLines, type Rejected, type Sink, type SinkWriteResult, type StageKeys } from '../types.js';
+import { deadLetterLine, linesNeedNoLookup, noDeadLetter, refusedRows } from '../dlq.js';
+import { byInputOrder, placeOf, type EncodedLines, type Rejected, type Sink, type SinkWriteResult, type StageKeys } from '../types.js';
 import { parseLossless } from '../../contract/lossless.js';
 import { PieceWork, type PieceResult, type PieceTask } from './piece.js';
 
@@ -149,12 +149,12 @@ export function outputsOf(r: PieceResult): Uint8Array[] {
 
 /**
  * Rejects come back as rows only where the main thread needs them (records mode, the CI
- * reports told every reject, a replay position to add, a keyed dedupe's rejected duplicates
- * to put among them in line order); else as lines and counts, which the main thread writes
- * and adds up without parsing (measured: bench/RESULTS.md, session 6).
+ * reports told every reject, a replay position to add); else as lines and counts, which
+ * the main thread writes and adds up without parsing (measured: bench/RESULTS.md,
+ * session 6), with a keyed dedupe's duplicates put among the lines in line order.
  */
-export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOut | null, keyed?: StageKeys): NonNullable<PieceTask['deadLetter']> {
-  if (out?.passes || plan.stats.onRejected || keyed?.onDuplicate === 'reject') return 'rows';
+export function deadLetterMode(plan: Pick<RunPlan, 'stats' | 'dlq'>, out: TextOut | null): NonNullable<PieceTask['deadLetter']> {
+  if (out?.passes || plan.stats.onRejected) return 'rows';
   if (plan.dlq === noDeadLetter) return 'counts';
   return plan.dlq.writeText && linesNeedNoLookup() ? 'lines' : 'rows';
 }
@@ -167,7 +167,10 @@ export function applyRejects(res: PieceResult, duplicates: Rejected[] | null, pl
   const { stats, dlq } = plan;
   if (res.rejectCounts !== null) {
     stats.addRejects(res.rejectCounts);
-    if (res.rejectLines !== '') dlq.writeText!(res.rejectLines);
+    if (duplicates) stats.countRejected(duplicates);
+    if (duplicates && res.rejectLines !== '') writeAmong(res.rejectLines, res.rejectPlaces!, duplicates, dlq);
+    else if (duplicates) dlq.write(duplicates);
+    else if (res.rejectLines !== '') dlq.writeText!(res.rejectLines);
     return;
   }
   if (res.rejected === '' && !duplicates) return;
@@ -176,4 +179,25 @@ export function applyRejects(res: PieceResult, duplicates: Rejected[] | null, pl
   if (duplicates && rows.length > duplicates.length) rows.sort(byInputOrder); // in line order, as one thread writes them
   stats.countRejected(rows);
   dlq.write(rows);
+}
+
+/**
+ * The workers' dead-letter lines with the duplicates put among them in line order, as
+ * rows sorted by byInputOrder would be (stable: on one place the worker's line first).
+ */
+function writeAmong(lines: string, places: readonly number[], duplicates: Rejected[], dlq: RunPlan['dlq']): void {
+  let text = '';
+  let from = 0; // where the lines not taken yet start
+  let j = 0; // the next of them
+  for (const d of duplicates) {
+    const place = placeOf(d);
+    let to = from;
+    while (j < places.length && places[j]! <= place) {
+      to = lines.indexOf('\n', to) + 1;
+      j++;
+    }
+    text += lines.slice(from, to) + deadLetterLine(d) + '\n';
+    from = to;
+  }
+  dlq.writeText!(text + lines.slice(from));
 }

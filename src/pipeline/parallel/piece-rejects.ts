@@ -3,7 +3,7 @@
 import { hasTexts } from '../../contract/lossless.js';
 import { deadLetterText } from '../dead-row.js';
 import { RejectCounts } from '../stats.js';
-import { byInputOrder, type Rejected } from '../types.js';
+import { byInputOrder, placeOf, type Rejected } from '../types.js';
 import type { PieceResult, PieceTask } from './piece-types.js';
 import { stringifyRows } from './out-buffer.js';
 
@@ -13,16 +13,16 @@ import { stringifyRows } from './out-buffer.js';
  *   record is rejected once)
  * @param texts a row is known to carry number texts (contract/lossless.ts)
  */
-export function rejectsOf(rows: Rejected[], mode: NonNullable<PieceTask['deadLetter']>, staged: boolean, texts: boolean): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectCounts'> {
-  if (rows.length === 0) return { rejected: '', rejectLines: '', rejectCounts: null };
+export function rejectsOf(rows: Rejected[], mode: NonNullable<PieceTask['deadLetter']>, staged: boolean, texts: boolean): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectPlaces' | 'rejectCounts'> {
+  if (rows.length === 0) return { rejected: '', rejectLines: '', rejectPlaces: null, rejectCounts: null };
   if (staged && rows.length > 1) rows.sort(byInputOrder);
   if (mode === 'rows') {
     const lossless = texts || (staged && rows.some((r) => hasTexts(r.record)));
-    return { rejected: lossless ? stringifyRows(rows) : JSON.stringify(rows), rejectLines: '', rejectCounts: null };
+    return { rejected: lossless ? stringifyRows(rows) : JSON.stringify(rows), rejectLines: '', rejectPlaces: null, rejectCounts: null };
   }
   const counts = new RejectCounts();
   counts.countRejected(rows);
   let lines = '';
   if (mode === 'lines') for (const r of rows) lines += deadLetterText(r) + '\n';
-  return { rejected: '', rejectLines: lines, rejectCounts: counts };
+  return { rejected: '', rejectLines: lines, rejectPlaces: mode === 'lines' ? rows.map(placeOf) : null, rejectCounts: counts };
 }

@@ -94,6 +94,8 @@ export interface PieceResult {
   rejected: string;
   /** PieceTask.deadLetter 'lines': the dead-letter lines of the rejects, in line order ('' when none). */
   rejectLines: string;
+  /** With rejectLines: where each of its lines' records was (placeOf), to merge a keyed dedupe's duplicates in. */
+  rejectPlaces: number[] | null;
   /** PieceTask.deadLetter 'lines' or 'counts': the rejects counted (null: none, or given as rows). */
   rejectCounts: RejectSummary | null;
   /** CSV: where in `bytes` an incomplete record starts (the cut was inside it); -1 when none. */

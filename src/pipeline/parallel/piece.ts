@@ -198,7 +198,7 @@ export class PieceWork {
   }
 
   /** The rejects as the task asks for them; the stages' join the parse errors in line order. */
-  private rejects(): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectCounts'> {
+  private rejects(): Pick<PieceResult, 'rejected' | 'rejectLines' | 'rejectPlaces' | 'rejectCounts'> {
     return rejectsOf(this.rejected, this.task.deadLetter ?? 'rows', this.stages !== null, this.rejectedTexts);
   }
 

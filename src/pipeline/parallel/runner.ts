@@ -102,7 +102,7 @@ export class ParallelRunner {
     this.maxPieces = opts.maxPieces ?? opts.workers * 2 + 3;
     this.maxWrites = opts.maxWrites ?? 2;
     this.inputs = new BufferPool(4, opts.pieceChars + (opts.pieceChars >> 1));
-    this.deadLetter = deadLetterMode(plan, opts.out, opts.keyed);
+    this.deadLetter = deadLetterMode(plan, opts.out);
   }
 
   /** Stop reading; what was read is still written, then run() returns. */
