@@ -1,6 +1,6 @@
 // A check that one NDJSON line is a JSON object, made on its bytes, and where its top-level
 // "kind" string is. The receiver takes bodies of many thousand lines: JSON.parse builds every
-// record only to count it by kind (bench/RESULTS.md, "serve"). It answers "not sure" (false)
+// record only to count it by kind (bench/RESULTS.md, "Session 9"). It answers "not sure" (false)
 // for anything unusual, and the caller then parses the body with JSON.parse as before, so
 // it need only be sound: whatever it accepts, JSON.parse accepts as an object.
 // The bytes must be valid UTF-8 (the caller checks the whole body once).
