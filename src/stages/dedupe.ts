@@ -18,8 +18,8 @@ export const dedupeStage = defineStage({
       '(so ids are already trimmed and SKUs uppercased). Without `key`, each record is keyed by its kind\'s key: ' +
       '`customer_id` for customers, `sku,warehouse_id` for inventory, and the `key` of a kind declared in a contract ' +
       'file (docs/contracts.md); a kind without a key passes unchecked.',
-    'Memory: the stage keeps each distinct key\'s bytes outside the JS heap, about 60 bytes per key for ids of ~10 ' +
-      'characters (5,000,000 keys ≈ 300 MB). Past `max_keys`, with `on_full=warn` (default) new keys are no longer ' +
+    'Memory: the stage keeps each distinct key\'s bytes outside the JS heap, about 30 bytes per key for ids of ~10 ' +
+      'characters (5,000,000 keys ≈ 150 MB). Past `max_keys`, with `on_full=warn` (default) new keys are no longer ' +
       'remembered: their records pass, and their later duplicates are not caught; a warning says so once. ' +
       'With `on_full=fail` the run stops with exit status 3 instead.',
     '`on_duplicate=keep_last` holds every distinct record in memory until the end of the input and writes them then, ' +

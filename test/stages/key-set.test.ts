@@ -33,6 +33,26 @@ describe('KeySet (dedupe keys off the heap)', () => {
     expect(keys.map((k) => s.add(k))).toEqual(added);
   });
 
+  it('keeps more prefixes than it can number (255) apart, stored whole past that', () => {
+    const s = new KeySet();
+    const want = new Set<string>();
+    // 600 kinds sharing each rest: the same rest under another prefix is another key
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 600; k++) {
+        for (const rest of ['C1', 'C2', '', '\u0000x']) {
+          const key = `kind${k}\u0000${rest}`;
+          expect(s.add(key), key).toBe(!want.has(key));
+          want.add(key);
+        }
+      }
+    }
+    expect(s.size).toBe(want.size);
+    expect([s.has('kind599\u0000C1'), s.has('kind599\u0000C3'), s.has('kind600\u0000C1'), s.has('kind1\u0000\u0000x')]).toEqual([true, false, false, true]);
+    // a key whose first NUL lies past the prefix limit is stored whole
+    const far = `${'p'.repeat(80)}\u0000tail`;
+    expect([s.add(far), s.has(far), s.add(far), s.has(far.slice(1))]).toEqual([true, true, false, false]);
+  });
+
   it('holds 300,000 keys across many table and arena growths', () => {
     const s = new KeySet();
     for (let i = 0; i < 300_000; i++) expect(s.add(`customer\u0000C${i}`)).toBe(true);
