@@ -142,17 +142,11 @@ export class KeySet {
       const at = table[slot]!;
       if (at === EMPTY) return -slot - 1;
       const chunk = chunks[(at - 1) >>> CHUNK_BITS]!;
-      let i = (at - 1) & (CHUNK - 1);
-      if ((chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 24)) !== h) continue;
-      i += 4;
-      // the length, a varint
-      let len = 0;
-      for (let shift = 0; ; shift += 7) {
-        const b = chunk[i++]!;
-        len |= (b & 0x7f) << shift;
-        if (b < 0x80) break;
-      }
-      if (len === rest && chunk[i] === this.pid && equalBytes(chunk, i + 1, bytes, this.restAt, rest)) return slot;
+      const i = (at - 1) & (CHUNK - 1);
+      if (hashAt(chunk, i) !== h) continue;
+      const len = lengthAt(chunk, i + 4);
+      const p = i + 4 + varintSize(len); // its prefix number, then its bytes
+      if (len === rest && chunk[p] === this.pid && equalBytes(chunk, p + 1, bytes, this.restAt, rest)) return slot;
     }
   }
 
@@ -165,19 +159,12 @@ export class KeySet {
       const chunk = chunks[c]!;
       const end = c === chunks.length - 1 ? this.used : fill[c]!;
       for (let i = 0; i < end; ) {
-        const h = chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 24);
-        let slot = h & mask;
+        let slot = hashAt(chunk, i) & mask;
         while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
         table[slot] = ((c << CHUNK_BITS) | i) + 1;
-        // past the record: its length (a varint), its prefix number, its bytes
-        let j = i + 4;
-        let len = 0;
-        for (let shift = 0; ; shift += 7) {
-          const b = chunk[j++]!;
-          len |= (b & 0x7f) << shift;
-          if (b < 0x80) break;
-        }
-        i = j + 1 + len;
+        // past the record: its hash, length, prefix number and bytes
+        const len = lengthAt(chunk, i + 4);
+        i += 4 + varintSize(len) + 1 + len;
       }
     }
     this.table = table;
@@ -187,6 +174,21 @@ export class KeySet {
 function equalBytes(a: Uint8Array, ai: number, b: Uint8Array, bi: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (a[ai + k] !== b[bi + k]) return false;
   return true;
+}
+
+/** A stored key's hash, the 4 bytes at i. */
+function hashAt(chunk: Buffer, i: number): number {
+  return chunk[i]! | (chunk[i + 1]! << 8) | (chunk[i + 2]! << 16) | (chunk[i + 3]! << 24);
+}
+
+/** A stored key's length, the varint at i (its size: varintSize). */
+function lengthAt(chunk: Buffer, i: number): number {
+  let len = 0;
+  for (let shift = 0; ; shift += 7) {
+    const b = chunk[i++]!;
+    len |= (b & 0x7f) << shift;
+    if (b < 0x80) return len;
+  }
 }
 
 function varintSize(n: number): number {
