@@ -1,6 +1,6 @@
 // Entry point: builds the program, maps errors to exit statuses and one-line messages.
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_STATUS, RecflowError, exitCodeFor } from '../errors.js';
+import { EXIT_OK, EXIT_STATUS, RecflowError, exitCodeFor } from '../errors.js';
 import { log, logFormat, logFormatFrom, setLogFormat } from '../log.js';
 import { VERSION } from '../version.js';
 import { stdoutGone } from '../pipeline/epipe.js';
@@ -60,7 +60,7 @@ export async function main(argv: string[]): Promise<void> {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') return;
     if (stdoutGone.handler) stdoutGone.handler();
-    else process.exit(0);
+    else process.exit(EXIT_OK);
   });
   try {
     const prog = program();

@@ -13,11 +13,7 @@ export function stagesCommand(): Command {
       // loaded here, not at start-up: the stage modules bring zod along
       const { stageDoc, stagesMarkdown, stagesText } = await import('../stages/docs.js');
       const { BUILTIN_STAGES } = await import('../stages/index.js');
-      // `recflow stages | head` closes the pipe early: that is not an error.
-      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EPIPE') process.exit(0);
-        throw err;
-      });
+      // `recflow stages | head` closing the pipe early is not an error: main() handles EPIPE for every command
       let defs = BUILTIN_STAGES;
       if (name !== undefined) {
         defs = BUILTIN_STAGES.filter((d) => d.name === name);

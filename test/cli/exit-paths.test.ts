@@ -74,6 +74,14 @@ describe('every exit path writes the summary, and in = out + rejected + dropped 
     expect(sum.records.in).toBeLessThanOrEqual(60000);
   });
 
+  it('0 and no error when the reader of `stages` leaves at once (main() handles EPIPE for every command)', async () => {
+    const child = spawnCli(['stages', '--markdown']);
+    child.stdout!.destroy();
+    const res = await collect(child);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/error|EPIPE/i);
+  });
+
   it('143: SIGTERM mid-run', async () => {
     const s = join(dir, 's143.json');
     const child = spawnCli(['run', big, '--stage', 'dedupe:key=email', '--to', join(dir, 'o143.ndjson'), '--summary-json', s, '--progress-interval', '1'], { env: { RECFLOW_CHUNK_BYTES: '4096' } });
