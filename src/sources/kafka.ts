@@ -176,6 +176,13 @@ export class KafkaSource implements Source {
   }
 
   async *batches(): AsyncIterable<SourceBatch> {
+    // Nothing to read (empty, or all committed): do not join. No batch would come to park
+    // kafkajs (see parkIfDone), and leaving would wait --kafka-max-wait for its fetch.
+    if (this.opts.untilCaughtUp && this.table.allCaughtUp()) {
+      this.ctx.log(`kafka: group ${this.opts.group} is at the end of every partition already; nothing to read`);
+      this.finish('caught up');
+      return;
+    }
     // Brokers gone quiet for longer than --kafka-timeout: fail instead of waiting forever.
     // A JoinGroup may legitimately block until the other members rejoin, so joining gets longer.
     this.lastAlive = Date.now();

@@ -34,6 +34,40 @@ describe.skipIf(!kafkaOk)('the end of a Kafka run', () => {
     expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 30, 1: 30, 2: -1 });
   }, 90_000);
 
+  it('--until caught-up on an empty topic exits at once: empty output, nothing committed', async () => {
+    const topic = uniqueName('fin-empty');
+    const group = uniqueName('g');
+    await kafka.createTopic(topic, 2);
+    const out = join(tmp.dir, 'fin-empty.ndjson');
+    const started = Date.now();
+    const res = await runCli(['run', addr(topic), '--group', group, '--until', 'caught-up', '--to', out], { env: LONG_WAIT, timeoutMs: BOUND_MS });
+    const took = Date.now() - started;
+    expect(res.code, res.stderr).toBe(0);
+    expect(took).toBeLessThan(BOUND_MS);
+    expect(readFileSync(out, 'utf8')).toBe('');
+    expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: -1, 1: -1 });
+  }, 90_000);
+
+  it('--until caught-up exits at once when the group has already committed everything (second run)', async () => {
+    const topic = uniqueName('fin-again');
+    const group = uniqueName('g');
+    await kafka.createTopic(topic, 2);
+    await produce(kafka.bootstrap, topic, Array.from({ length: 20 }, (_, i) => ({ value: customer(i), partition: i % 2 })));
+    const first = join(tmp.dir, 'fin-again-1.ndjson');
+    const res1 = await runCli(['run', addr(topic), '--group', group, '--until', 'caught-up', '--to', first], { env: LONG_WAIT, timeoutMs: BOUND_MS });
+    expect(res1.code, res1.stderr).toBe(0);
+    expect(readFileSync(first, 'utf8').trim().split('\n')).toHaveLength(20);
+    expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 10, 1: 10 });
+    const second = join(tmp.dir, 'fin-again-2.ndjson');
+    const started = Date.now();
+    const res2 = await runCli(['run', addr(topic), '--group', group, '--until', 'caught-up', '--to', second], { env: LONG_WAIT, timeoutMs: BOUND_MS });
+    const took = Date.now() - started;
+    expect(res2.code, res2.stderr).toBe(0);
+    expect(took).toBeLessThan(BOUND_MS);
+    expect(readFileSync(second, 'utf8')).toBe('');
+    expect(await committedOffsets(kafka.bootstrap, group, topic)).toEqual({ 0: 10, 1: 10 });
+  }, 90_000);
+
   it('file → Kafka → file (--max-records) the same way: every record once, commits where it stopped', async () => {
     const topic = uniqueName('fin-max');
     const group = uniqueName('g');
