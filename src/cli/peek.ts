@@ -56,22 +56,48 @@ export function peekCommand(): Command {
     const ndjson = (await import('ndjson')).default;
     const check = opts.validate ? (await import('../contract/index.js')).checkRecord : undefined;
     const kafka = createKafkaClient(brokers, kopts, { log: (m) => log('info', m), debug: Boolean(opts.debug) });
-    let stop = false;
-    const signals = onStopSignals(() => void (stop = true));
+    const stop = new AbortController();
+    const signals = onStopSignals(() => stop.abort());
     const print = printer(opts, ndjson, check);
     let n = 0;
+    const each = (m: PeekedMessage): void => {
+      n++;
+      print.each(m);
+    };
     try {
-      n = await peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, print.each, () => stop);
+      const read = peek(kafka, { topic: topics[0]!, partitions: opts.partition, start, count: opts.count, maxWaitMs: 500 }, each, stop.signal);
+      // kafkajs may go on retrying a connection after a stop: past a grace, stop waiting for it
+      if ((await Promise.race([read, graceAfter(stop.signal)])) === STUCK) {
+        setTimeout(() => process.exit(), STUCK_EXIT_MS).unref(); // its retry timers would keep the process alive
+        read.catch(() => {});
+      }
       await print.end();
     } catch (err) {
-      if (err instanceof RecflowError) throw err;
-      throw new RecflowError('source', describeKafkaError(err, brokers, `read ${topics[0]}`), { cause: err });
+      // a signal while connecting or fetching: the status says why it ended, not the broken read
+      if (!signals.received()) {
+        if (err instanceof RecflowError) throw err;
+        throw new RecflowError('source', describeKafkaError(err, brokers, `read ${topics[0]}`), { cause: err });
+      }
     } finally {
       signals.dispose();
     }
-    log('info', `peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed`, { messages: n, topic: topics[0] }, `recflow peek: ${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed\n`);
+    const what = `${n} message${n === 1 ? '' : 's'} from ${topics[0]}; nothing committed`;
+    // stopped by a signal: what was read is printed, and the status says why it ended (130/143)
+    const sig = signals.received();
+    if (sig) throw new RecflowError('interrupted', `peek: interrupted by ${sig} after ${what}`, { signal: sig });
+    log('info', `peek: ${what}`, { messages: n, topic: topics[0] }, `recflow peek: ${what}\n`);
   });
   return cmd;
+}
+
+const STUCK = Symbol('stuck');
+/** How long a stopped peek waits for its read to end, and then for the process to exit by itself. */
+const STUCK_AFTER_MS = 1000;
+const STUCK_EXIT_MS = 1000;
+
+/** Resolves STUCK once `stop` has been aborted for STUCK_AFTER_MS (never, if it is not). */
+function graceAfter(stop: AbortSignal): Promise<typeof STUCK> {
+  return new Promise((resolve) => stop.addEventListener('abort', () => setTimeout(() => resolve(STUCK), STUCK_AFTER_MS).unref(), { once: true }));
 }
 
 function parseTime(v: string): number {

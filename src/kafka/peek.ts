@@ -53,10 +53,11 @@ function clusterOf(kafka: Kafka): Cluster {
 }
 
 /** Per partition: where reading starts and where it ends (exclusive). */
-export async function plan(kafka: Kafka, req: PeekRequest): Promise<Map<number, { from: bigint; to: bigint }>> {
+export async function plan(kafka: Kafka, req: PeekRequest, stop?: AbortSignal): Promise<Map<number, { from: bigint; to: bigint }>> {
   const admin = kafka.admin();
-  await admin.connect();
+  const off = onAbort(stop, () => void admin.disconnect());
   try {
+    await admin.connect();
     const ends = await admin.fetchTopicOffsets(req.topic);
     const byTime = req.start.at === 'time' ? await admin.fetchTopicOffsetsByTimestamp(req.topic, req.start.ms) : [];
     const wanted = req.partitions ?? ends.map((e) => e.partition).sort((a, b) => a - b);
@@ -70,6 +71,7 @@ export async function plan(kafka: Kafka, req: PeekRequest): Promise<Map<number, 
     }
     return out;
   } finally {
+    off();
     await admin.disconnect();
   }
 }
@@ -93,12 +95,15 @@ function startOffset(start: StartAt, low: bigint, high: bigint, atTime: string |
 const clamp = (v: bigint, lo: bigint, hi: bigint): bigint => (v < lo ? lo : v > hi ? hi : v);
 
 /** Reads every planned range (or `count` messages), in partition order, calling `each` per message. */
-export async function peek(kafka: Kafka, req: PeekRequest, each: (m: PeekedMessage) => void, stopped: () => boolean): Promise<number> {
-  const ranges = await plan(kafka, req);
+export async function peek(kafka: Kafka, req: PeekRequest, each: (m: PeekedMessage) => void, stop: AbortSignal): Promise<number> {
+  const ranges = await plan(kafka, req, stop);
+  const stopped = (): boolean => stop.aborted;
   const cluster = clusterOf(kafka);
-  await cluster.connect();
   let seen = 0;
+  // a stop while connecting or fetching: disconnecting ends the wait (kafkajs would retry for long)
+  const off = onAbort(stop, () => void cluster.disconnect());
   try {
+    await cluster.connect();
     await cluster.addTargetTopic(req.topic);
     const leaders = new Map(cluster.findTopicPartitionMetadata(req.topic).map((m) => [m.partitionId, m.leader]));
     for (const [partition, range] of ranges) {
@@ -125,9 +130,21 @@ export async function peek(kafka: Kafka, req: PeekRequest, each: (m: PeekedMessa
       }
     }
   } finally {
+    off();
     await cluster.disconnect();
   }
   return seen;
+}
+
+/** Calls `fn` once when `signal` aborts (at once if it has); returns the undo. */
+function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    fn();
+    return () => {};
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
 }
 
 function textHeaders(h: Record<string, Buffer | Buffer[]> | undefined): Record<string, string | string[]> {

@@ -1,7 +1,8 @@
 // `recflow peek`: kcat -C's job — read without a group and commit nothing — checked
 // against the mock cluster, with kcat as the second opinion on what the topic holds.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collect, runCli, spawnCli } from '../support/cli.js';
 import { hasKcat, kafkaTestsRun, kcatConsume, produce, uniqueName, useKafka } from '../support/kafka.js';
 
 const kafkaOk = kafkaTestsRun('recflow peek tests');
@@ -95,4 +96,34 @@ describe.skipIf(!kafkaOk)('recflow peek', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no partition 9/);
   });
+});
+
+// No broker needed: a listener that takes connections and never answers keeps peek waiting.
+describe('recflow peek stopped by a signal', () => {
+  let server: Server;
+  const sockets: Socket[] = [];
+  let port = 0;
+  beforeAll(async () => {
+    server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('SIGINT / SIGTERM while it waits for the broker: exit 130 / 143, saying so, not a read error', async () => {
+    for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+      const before = sockets.length;
+      const child = spawnCli(['peek', `kafka://127.0.0.1:${port}/t`], { env: { RECFLOW_KAFKA_TIMEOUT: '3s' } });
+      const done = collect(child);
+      // once peek has connected (it then waits for an answer that never comes)
+      for (let i = 0; i < 400 && sockets.length === before && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 25));
+      child.kill(signal);
+      const res = await done;
+      expect(res.code, res.stderr).toBe(status);
+      expect(res.stderr).toMatch(new RegExp(`interrupted by ${signal} after 0 messages from t; nothing committed`));
+    }
+  }, 60_000);
 });
