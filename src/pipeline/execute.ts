@@ -13,7 +13,7 @@ import { onStdout, parseReports, ReportCollector, type ReportSpec } from '../rep
 import type { RunOutcome } from './runner.js';
 import { RunStats } from './stats.js';
 import type { Kind, Sink, Source, Stage, StageSpec } from './types.js';
-import type { ComponentContext } from '../sinks/index.js';
+import type { ComponentContext } from './types.js';
 import { checkScheme, planOutputs, type OutputRequest } from '../sinks/outputs.js';
 import { openSources } from '../sources/index.js';
 import type { Delimiter, EncodingOption } from '../sources/dialect.js';

@@ -363,3 +363,21 @@ export interface EncodedLines {
   kinds?: (string | null)[];
 }
 
+/** What every source, stage and sink is given when it is made. */
+export interface ComponentContext {
+  /** Every option of the command as parsed (flags > env > config > defaults already applied). */
+  opts: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  /** Log one line to stderr (respects --quiet for info lines). Never pass secrets. */
+  log: (message: string) => void;
+  debug: boolean;
+  /** Output paths planned and checked before the run (an OutputPlan, src/sinks/outputs.ts): the file sink's file for a kind. */
+  outputs?: { pathFor(kind: string): string };
+  /**
+   * Fingerprint of what turns input into output (stages and their options, kind,
+   * contract version): part of every HTTP idempotency key (src/config/fingerprint.ts).
+   */
+  pipeline?: string;
+  /** Told the duration of each answered HTTP request, in seconds (--metrics' latency histogram). */
+  observeLatency?: (seconds: number) => void;
+}

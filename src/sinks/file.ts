@@ -11,7 +11,7 @@ import { invalidKindMessage, isPlainName, kindOf } from './output-names.js';
 export { invalidKind, invalidKindMessage, kindOf } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
 import { endOutput, formatOf, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
-import type { ComponentContext } from './index.js';
+import type { ComponentContext } from '../pipeline/types.js';
 import { log } from '../log.js';
 
 /** Where the sink's records go: stdout, or one file per kind and per rotated set. */

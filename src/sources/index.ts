@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { constants as zlib, gunzipSync } from 'node:zlib';
 import { RecflowError } from '../errors.js';
 import type { Kind, Source } from '../pipeline/types.js';
-import type { ComponentContext } from '../sinks/index.js';
+import type { ComponentContext } from '../pipeline/types.js';
 import { validateRecord } from '../contract/index.js';
 import { log } from '../log.js';
 import { delimiterName, otherCandidate, parseDelimiter, parseEncoding, sniffDelimiter, type Delimiter, type EncodingOption } from './dialect.js';

@@ -4,7 +4,7 @@ import type { Admin, Consumer } from 'kafkajs';
 import { boundedRetry, createKafkaClient, isRebalanceError, withTimeout } from '../kafka/client.js';
 import type { KafkaOptions } from '../kafka/options.js';
 import { roundRobinAllMembers } from '../kafka/assigner.js';
-import type { ComponentContext } from '../sinks/index.js';
+import type { ComponentContext } from '../pipeline/types.js';
 
 /** How long a deferred disconnect waits for the next ack. */
 const DEFERRED_CLOSE_MS = 5_000;

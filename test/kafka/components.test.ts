@@ -5,7 +5,7 @@ import { createKafkaSink } from '../../src/sinks/kafka.js';
 import { createKafkaSource } from '../../src/sources/kafka.js';
 import { RecflowError, SinkFailure } from '../../src/errors.js';
 import type { Rec, Rejected, Source } from '../../src/pipeline/types.js';
-import type { ComponentContext } from '../../src/sinks/index.js';
+import type { ComponentContext } from '../../src/pipeline/types.js';
 import {
   committedOffsets, endOffsets, hasKcat, kafkaTestsRun, kcatConsume, kcatProduce, produce, startKafka, uniqueName, useKafka,
 } from '../support/kafka.js';

@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createKafkaSource, type KafkaSource } from '../../src/sources/kafka.js';
-import type { ComponentContext } from '../../src/sinks/index.js';
+import type { ComponentContext } from '../../src/pipeline/types.js';
 import { kafkaTestsRun, produce, uniqueName, useKafka } from '../support/kafka.js';
 
 const kafkaOk = kafkaTestsRun('Kafka held-ack tests');

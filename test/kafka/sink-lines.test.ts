@@ -9,7 +9,7 @@ import { KafkaSink, createKafkaSink, type KeyedLines } from '../../src/sinks/kaf
 import { PieceWork, type PieceTask } from '../../src/pipeline/parallel/piece.js';
 import { parseKafkaOptions } from '../../src/kafka/options.js';
 import { useContracts } from '../../src/contract/contracts.js';
-import type { ComponentContext } from '../../src/sinks/index.js';
+import type { ComponentContext } from '../../src/pipeline/types.js';
 import { SinkFailure } from '../../src/errors.js';
 import type { Sink } from '../../src/pipeline/types.js';
 import { ROOT, runCli, tempDir } from '../support/cli.js';
