@@ -20,7 +20,7 @@ import { Closer } from './closer.js';
 import { headerNames, readCsvHeader, rowMaker } from './csv-header.js';
 import { destroyed, type FileSpec } from './file-input.js';
 import { formatFromName } from './index.js';
-import { lineRow } from '../pipeline/dead-row.js';
+import { deadRow, lineRow } from '../pipeline/dead-row.js';
 
 const BATCH_LINES = 1000;
 
@@ -32,13 +32,8 @@ export interface ReplayOptions {
 }
 
 /** One dead-letter line as records.md describes it. */
-interface DeadLine {
-  source: string;
-  line: number | null;
-  kind: Kind | null;
-  errors: RecordError[];
-  record: unknown;
-}
+/** A dead-letter line as read back: a row as deadRow makes it. */
+type DeadLine = Rejected;
 
 /** The --from-dlq source, or null without it. `args` is the dead-letter file alone (run.ts puts it there). */
 export async function replayFor(args: string[], ctx: { opts: Record<string, unknown>; log: (m: string) => void }, kind: Kind | undefined): Promise<Source[] | null> {
@@ -144,7 +139,7 @@ export class DlqReplaySource implements Source {
     this.remember(dl, pos);
     if ('again' in got) {
       this.counts.replayed++; // replayed, and failed again: dead-lettered with its new error
-      return { source: dl.source, line: dl.line, kind: this.opts.kindHint ?? null, errors: got.again, record: dl.record };
+      return deadRow(dl, this.opts.kindHint, got.again, dl.record);
     }
     const value = got.ok;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return this.notReplayable(dl, n, 'its record is not a JSON object');
@@ -157,7 +152,7 @@ export class DlqReplaySource implements Source {
     this.counts.notReplayable++;
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
     this.remember(dl, { file: this.file, line: n, not_replayable: reason });
-    return { source: dl.source, line: dl.line, kind: dl.kind, errors: dl.errors, record: dl.record };
+    return deadRow(dl, dl.kind, dl.errors, dl.record);
   }
 
   private remember(dl: DeadLine, pos: ReplayPosition): void {
@@ -227,7 +222,7 @@ function asDeadLine(v: unknown): DeadLine {
   if (!Array.isArray(o.errors)) throw new Error('no "errors"');
   if (!('record' in o)) throw new Error('no "record"');
   const kind = o.kind === 'customer' || o.kind === 'inventory' ? o.kind : null;
-  return { source: o.source, line: o.line, kind, errors: o.errors, record: o.record };
+  return deadRow({ source: o.source, line: o.line }, kind, o.errors, o.record);
 }
 
 function keyOf(source: string, line: number | null): string {

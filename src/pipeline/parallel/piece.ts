@@ -23,7 +23,7 @@ import { decodeMessage } from '../../kafka/decode.js';
 import { messageKey, messageKind } from '../../contract/message-key.js';
 import { dedupeFields, dedupeKey } from '../../stages/dedupe.js';
 import { KeyPacker } from '../../stages/key-set.js';
-import { lineRow } from '../dead-row.js';
+import { deadRow, lineRow } from '../dead-row.js';
 import { rejectsOf } from './piece-rejects.js';
 import { objectOf, splitShapeTail, type ShapeTail } from '../../stages/shape.js';
 import { ListPlan } from './piece-list.js';
@@ -273,7 +273,7 @@ export class PieceWork {
       res = validateRecord(raw, this.kindHint);
     }
     if (res.kind === null || res.errors.length > 0) {
-      this.rejected.push({ source: this.source, line, kind: res.kind, errors: res.errors, record: raw });
+      this.rejected.push(deadRow({ source: this.source, line }, res.kind, res.errors, raw));
       if (hasTexts(raw)) this.rejectedTexts = true;
       return;
     }
@@ -315,7 +315,7 @@ export class PieceWork {
       return;
     }
     if (how === 'rejected') {
-      this.rejected.push({ source: this.source, line, kind: l.kind, errors: l.errors!, record: raw });
+      this.rejected.push(deadRow({ source: this.source, line }, l.kind, l.errors!, raw));
       if (hasTexts(raw)) this.rejectedTexts = true;
       return;
     }
