@@ -1,9 +1,11 @@
 // Which runner executes a plan. One engine: the stateless head of the stages (the
 // contract, filter, select, rename, set, enrich, sample rate=...) runs in worker
-// threads on pieces of file/stdin input, with the same result as the sequential
-// Runner on one thread; plans with a stage that keeps state across records
-// (dedupe, head, sample n=...), Kafka sources, or sinks the workers cannot feed
-// take the sequential Runner.
+// threads on pieces of file/stdin input or on batches of Kafka messages, with the same
+// result as the sequential Runner on one thread; what keeps state across records
+// (dedupe, head, sample n=...) runs after it on the main thread, in input order. The
+// sequential Runner alone takes: small inputs, a plan whose first stage keeps state,
+// and the contract alone where one thread was measured faster (parallelChoice says
+// which, and RECFLOW_EXPLAIN=1 prints it).
 //
 // Threads: --threads N (config `threads`) is the number of threads that process
 // records, the main thread included (N-1 workers); default: one per core.

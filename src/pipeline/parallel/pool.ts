@@ -199,7 +199,7 @@ export function workerFailed(task: PieceTask, crash: WorkerCrash): RecflowError 
   const what = crash.message.split('\n')[0];
   const err = new RecflowError(
     'internal',
-    `a worker thread failed on a piece of ${where}: ${what}; run again with --threads 1 (or RECFLOW_WORKERS=0) to do without worker threads, and please report this with the output of --debug`,
+    `a worker thread failed on a piece of ${where}: ${what}; run again with --threads 1 to do without worker threads, and please report this with the output of --debug`,
   );
   // the stack is printed under --debug: the worker's is the one that tells
   err.stack = `${err.name}: ${err.message}\nin the worker thread: ${crash.stack ?? crash.message}`;

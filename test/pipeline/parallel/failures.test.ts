@@ -100,7 +100,7 @@ describe('parallel runner: a worker thread fails on a piece', () => {
     writeFileSync(join(dir, 'fifth.mjs'), stage('++n === 2')); // a worker that starts late under load may get only the two pieces queued for it
     const res = await run('fifth');
     expect(res.code).toBe(3);
-    const m = /recflow: error: a worker thread failed on a piece of (\S+) at line (\d+): boom in the encoder; run again with --threads 1 \(or RECFLOW_WORKERS=0\) to do without worker threads, and please report this with the output of --debug\n/.exec(res.stderr);
+    const m = /recflow: error: a worker thread failed on a piece of (\S+) at line (\d+): boom in the encoder; run again with --threads 1 to do without worker threads, and please report this with the output of --debug\n/.exec(res.stderr);
     expect(m, res.stderr).not.toBeNull();
     expect(m![1]).toBe(join(dir, 'fails.csv'));
     // the pieces before it were applied in order: its first line follows the header and their records

@@ -16,7 +16,7 @@ describe('workerFailed', () => {
     expect(err.code).toBe('internal');
     expect(exitCodeFor(err)).toBe(3);
     expect(err.message).toBe(
-      'a worker thread failed on a piece of in.csv at line 4097: x is not a function; run again with --threads 1 (or RECFLOW_WORKERS=0) to do without worker threads, and please report this with the output of --debug',
+      'a worker thread failed on a piece of in.csv at line 4097: x is not a function; run again with --threads 1 to do without worker threads, and please report this with the output of --debug',
     );
   });
 
