@@ -5,12 +5,12 @@
 import type { Command, Option } from 'commander';
 import { RecflowError } from '../errors.js';
 import { log } from '../log.js';
+import { switchFromText } from '../bool.js';
 
 export type Origin = 'flag' | 'env' | 'config' | 'default';
 
 /** Options that only make sense on the command line (or are read elsewhere). */
 export const NOT_CONFIGURABLE = new Set(['help', 'version', 'config', 'dryRun', 'stage']);
-const BOOLS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false, '': false };
 
 /** `maxRejects` → `RECFLOW_MAX_REJECTS`: the environment name of an option, unless declared otherwise. */
 export const envName = (attr: string): string => 'RECFLOW_' + attr.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
@@ -54,7 +54,7 @@ export function parseValue(opt: Option, value: unknown, where: string): unknown 
     throw new RecflowError('config', `${where}: ${msg.replace(/\.$/, '')}`);
   };
   if (!opt.required && !opt.optional) {
-    const b = typeof value === 'boolean' ? value : typeof value === 'string' || typeof value === 'number' ? BOOLS[String(value).trim().toLowerCase()] : undefined;
+    const b = typeof value === 'boolean' ? value : typeof value === 'string' || typeof value === 'number' ? switchFromText(String(value)) : undefined;
     return b ?? fail(`expected true or false, got ${JSON.stringify(value)}`);
   }
   if (Array.isArray(value) && (opt.variadic || (opt.parseArg?.length ?? 0) >= 2)) {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { parseDuration, withEnv } from '../config/options.js';
 import { RecflowError } from '../errors.js';
+import { switchFromText } from '../bool.js';
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 const MECHANISMS: readonly SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
@@ -133,10 +134,9 @@ function parseCount(value: unknown, name: string): number {
 
 function parseBool(value: unknown, name: string): boolean {
   if (typeof value === 'boolean') return value;
-  const text = String(value).trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
-  if (['0', 'false', 'no', 'off', ''].includes(text)) return false;
-  throw usage(`${name} '${value}' must be true or false`);
+  const b = switchFromText(String(value));
+  if (b === undefined) throw usage(`${name} '${value}' must be true or false`);
+  return b;
 }
 
 function usage(message: string): RecflowError {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { ErrorCode, Fields, Rec, Rejected, Stage } from '../pipeline/types.js';
 import { recordRow } from '../pipeline/dead-row.js';
+import { boolFromText } from '../bool.js';
 
 export interface StageContext {
   /** Folder that relative paths in options are resolved against (cwd for flags, the config file's folder). */
@@ -44,7 +45,6 @@ export function defineStage<S extends OptionsSchema>(def: StageDefinition<S>): S
 
 const INT_RE = /^[+-]?\d+$/;
 const NUM_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-const BOOLS: Record<string, boolean> = { true: true, yes: true, on: true, '1': true, false: false, no: false, off: false, '0': false };
 
 const fromText = (re: RegExp) => (v: unknown) => (typeof v === 'string' && re.test(v.trim()) ? Number(v) : v);
 
@@ -70,7 +70,7 @@ export const opt = {
     ),
   bool: () =>
     z.preprocess(
-      (v) => (typeof v === 'string' ? (BOOLS[v.trim().toLowerCase()] ?? v) : v),
+      (v) => (typeof v === 'string' ? (boolFromText(v) ?? v) : v),
       z.boolean({ invalid_type_error: 'expected true or false' }),
     ),
   /** A list of field names: `a,b,c` as text, or a list in a config file. */
