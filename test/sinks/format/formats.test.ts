@@ -8,10 +8,10 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RecflowError } from '../../src/errors.js';
-import { cellText, delimitedLine, headerFor } from '../../src/sinks/format/csv.js';
-import { formatOfPath, makeEncoder, outputChoice, type RecordEncoder } from '../../src/sinks/format/index.js';
-import { ndjsonLines, runCli, tempDir, type CliResult } from '../support/cli.js';
+import { RecflowError } from '../../../src/errors.js';
+import { cellText, delimitedLine, headerFor } from '../../../src/sinks/format/csv.js';
+import { formatOfPath, makeEncoder, outputChoice, type RecordEncoder } from '../../../src/sinks/format/index.js';
+import { ndjsonLines, runCli, tempDir, type CliResult } from '../../support/cli.js';
 
 const CUSTOMER = ['kind', 'customer_id', 'first_name', 'last_name', 'email', 'phone', 'country', 'city', 'signup_date', 'lifetime_value', 'loyalty_tier'];
 const INVENTORY = ['kind', 'sku', 'product_name', 'category', 'warehouse_id', 'quantity', 'unit_price', 'updated_at', 'supplier'];
