@@ -11,10 +11,6 @@ import { DEFAULT_MAX_RECORD_BYTES, LineCapper } from './limits.js';
 import { NdjsonTokenizer } from './ndjson.js';
 import { lineRow } from '../pipeline/dead-row.js';
 
-// moved to file-input.ts and csv-header.ts; still imported from here by the parallel engine and tests
-export type { FileSpec, Format } from './file-input.js';
-export { headerNames, rowMaker, sniffFormat } from './csv-header.js';
-
 export interface FileSourceOptions {
   kindHint?: Kind;
   chunkBytes?: number;

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDelimiter, parseEncoding, sniffDelimiter, Utf8Checker, type Delimiter } from '../../src/sources/dialect.js';
-import { FileSource, type FileSpec } from '../../src/sources/file.js';
+import { FileSource } from '../../src/sources/file.js';
+import type { FileSpec } from '../../src/sources/file-input.js';
 import { ndjsonLines, runCli, tempDir } from '../support/cli.js';
 
 let dir: string;

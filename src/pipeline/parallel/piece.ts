@@ -9,7 +9,8 @@ import { hasTexts } from '../../contract/lossless.js';
 import { RecflowError } from '../../errors.js';
 import { CsvTokenizer } from '../../sources/csv.js';
 import { holdsReplacement } from '../../sources/dialect.js';
-import { headerNames, invalidEncodingReject, rowMaker } from '../../sources/file.js';
+import { invalidEncodingReject } from '../../sources/file.js';
+import { headerNames, rowMaker } from '../../sources/csv-header.js';
 import { NdjsonTokenizer } from '../../sources/ndjson.js';
 import { invalidKind, isPlainName, kindOf } from '../../sinks/output-names.js';
 import type { Fields, Kind, Rec, RecordError, Rejected, Stage } from '../types.js';
@@ -391,8 +392,6 @@ export class PieceWork {
       this.lineKinds!.push(counted);
     }
   }
-
-
 }
 
 export function processPiece(task: PieceTask, alloc?: (bytes: number) => Buffer): PieceResult | Promise<PieceResult> {

@@ -4,7 +4,9 @@
 // strictly in input order, so output, dead-letter lines and counts are the sequential
 // Runner's. Pieces in flight, writes pending and buffers are bounded: memory stays flat.
 import { RecflowError } from '../../errors.js';
-import { FileSource, sniffFormat, type Format } from '../../sources/file.js';
+import { FileSource } from '../../sources/file.js';
+import { sniffFormat } from '../../sources/csv-header.js';
+import type { Format } from '../../sources/file-input.js';
 import { withTimeout, type RunOutcome, type RunPlan } from '../runner.js';
 import type { SinkWriteResult, Source, Stage, StageKeys, StageSpec } from '../types.js';
 import { pickKeyed } from './keyed.js';

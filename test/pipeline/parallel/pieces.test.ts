@@ -15,7 +15,8 @@ import { RunStats } from '../../../src/pipeline/stats.js';
 import type { DeadLetter } from '../../../src/pipeline/dlq.js';
 import { deadLetterLine } from '../../../src/pipeline/dlq.js';
 import type { Rejected, Sink } from '../../../src/pipeline/types.js';
-import { FileSource, type Format } from '../../../src/sources/file.js';
+import { FileSource } from '../../../src/sources/file.js';
+import type { Format } from '../../../src/sources/file-input.js';
 import { contractStage } from '../../../src/stages/contract.js';
 import { tempDir } from '../../support/cli.js';
 
