@@ -1,8 +1,8 @@
 // The generator's parts in-process: PRNG, invalid-record picking, CSV/JSON encoding,
-// the hot path's "plain field" promise, back pressure and early stop.
+// the hot path's "plain field" promise, back pressure, early stop, and --rate pacing (on fake timers).
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { csvCell, jsonString, lineEncoder, newRow, resetRow } from '../../src/generate/format.js';
 import { generate, GENERATORS, INVALID_CODES, type GenerateOptions } from '../../src/generate/index.js';
 import { InvalidPicker } from '../../src/generate/invalid.js';
@@ -164,16 +164,47 @@ describe('generate()', () => {
     expect(out.maxBuffered).toBeLessThanOrEqual(2 * 1024 * 1024); // about one 1 MB batch in flight
     expect(out.text().split('\n')).toHaveLength(100_002); // header, records, final newline
   });
+});
 
-  it('stops early on abort, ending with whole records', async () => {
+describe('generate() with a rate, on fake timers', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('hands over rate/20 records at a time, each batch at its due time, and ends when the last is due', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const out = sink();
+    let result: Awaited<ReturnType<typeof generate>> | undefined;
+    const pending = generate({ kind: 'inventory', count: 30, rate: 100, format: 'ndjson', stdout: out }).then((r) => (result = r));
+    const rows = (): number => out.text().split('\n').filter(Boolean).length;
+    await vi.advanceTimersByTimeAsync(0);
+    expect(rows()).toBe(5); // 100/s: batches of 5, every 50 ms; the first at once
+    await vi.advanceTimersByTimeAsync(49);
+    expect(rows()).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(rows()).toBe(10);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(rows()).toBe(30); // the 6th batch at 250 ms
+    await vi.advanceTimersByTimeAsync(49);
+    expect(result).toBeUndefined(); // 30 records at 100/s take 300 ms, not less
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
+    expect(result).toMatchObject({ records: 30, ended: 'done', durationMs: 300 });
+  });
+
+  it('stops early on abort, ending with whole records, without waiting out the pacing sleep', async () => {
+    // the abort lands at a known point, mid-sleep
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const ctrl = new AbortController();
     const out = sink();
-    const pending = generate({ kind: 'customer', count: 1_000_000, rate: 1000, stdout: out, signal: ctrl.signal });
-    setTimeout(() => ctrl.abort(), 150);
+    let result: Awaited<ReturnType<typeof generate>> | undefined;
+    const pending = generate({ kind: 'customer', count: 1_000_000, rate: 1000, stdout: out, signal: ctrl.signal }).then((x) => (result = x));
+    await vi.advanceTimersByTimeAsync(120); // batches of 50 at 0, 50 and 100 ms; asleep until 150 ms
+    ctrl.abort();
+    await vi.advanceTimersByTimeAsync(0); // the clock stays at 120 ms: the abort ends the sleep
+    expect(result).toBeDefined();
     const r = await pending;
     expect(r.ended).toBe('aborted');
-    expect(r.records).toBeGreaterThan(0);
-    expect(r.records).toBeLessThan(1000);
+    expect(r.records).toBe(150);
+    expect(r.durationMs).toBe(120);
     const lines = out.text().split('\n');
     expect(lines.pop()).toBe('');
     expect(lines).toHaveLength(r.records + 1);

@@ -46,7 +46,9 @@ describe('recflow serve', () => {
   it('stops on SIGINT with 130 after answering the request in progress', async () => {
     const s = await serve(['--latency-ms', '500']);
     const pending = post(`${s.url}/in`, lines([{ kind: 'customer', customer_id: 'A' }]));
-    await new Promise((r) => setTimeout(r, 150));
+    // signal once the receiver holds the request, not after a guessed time
+    for (let i = 0; i < 1000 && (await s.stats()).inFlight === 0; i++) await new Promise((r) => setImmediate(r));
+    expect((await s.stats()).inFlight).toBe(1);
     const stopped = s.stop('SIGINT');
     expect((await pending).status).toBe(200);
     const res = await stopped;
