@@ -1,20 +1,16 @@
 // The connections of a Kafka source: its consumer and admin client, the admin calls in
-// flight, and the disconnect (at once, or deferred until the runner's last acks).
+// flight, and the disconnect (made by close(), once the runner's last acks are in).
 import type { Admin, Consumer } from 'kafkajs';
 import { boundedRetry, createKafkaClient, isRebalanceError, withTimeout } from '../kafka/client.js';
 import type { KafkaOptions } from '../kafka/options.js';
 import { roundRobinAllMembers } from '../kafka/assigner.js';
 import type { ComponentContext } from '../pipeline/types.js';
 
-/** How long a deferred disconnect waits for the next ack. */
-const DEFERRED_CLOSE_MS = 5_000;
-
 export class KafkaLink {
   readonly consumer: Consumer;
   readonly admin: Admin;
   /** Admin calls in flight: a disconnect lets them end first, or kafkajs reconnects behind its back. */
   private readonly adminCalls = new Set<Promise<unknown>>();
-  private deferredClose: NodeJS.Timeout | null = null;
   /** eachBatch calls held until the consumer stops (park()). */
   private readonly parked = new Set<() => void>();
   private stopping = false;
@@ -56,23 +52,6 @@ export class KafkaLink {
   park(): Promise<void> {
     if (this.stopping) return Promise.resolve();
     return new Promise((resolve) => this.parked.add(resolve));
-  }
-
-  /** A disconnect waits for the runner's acks (see deferDisconnect). */
-  get deferring(): boolean {
-    return this.deferredClose !== null;
-  }
-
-  /** Disconnects unless called again within 5 s (each ack while closing calls it). */
-  deferDisconnect(): void {
-    if (this.deferredClose) clearTimeout(this.deferredClose);
-    this.deferredClose = setTimeout(() => void this.disconnectNow(), DEFERRED_CLOSE_MS);
-  }
-
-  async disconnectNow(): Promise<void> {
-    if (this.deferredClose) clearTimeout(this.deferredClose);
-    this.deferredClose = null;
-    await this.disconnectQuietly();
   }
 
   /** Lets go of both connections, errors ignored, each step bounded. */

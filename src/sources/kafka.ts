@@ -16,6 +16,7 @@ import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
 import { decodeMessage, rawMessages } from '../kafka/decode.js';
 import { Handoff, heldWithHeartbeats, sleep } from './kafka-handoff.js';
 import { KafkaLink } from './kafka-link.js';
+import { AckLedger } from './kafka-acks.js';
 import { recordLimit } from './limits.js';
 import { PartitionTable, partitionKey, type PartitionState } from '../kafka/partitions.js';
 import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
@@ -52,8 +53,7 @@ export class KafkaSource implements Source {
   private lastAlive = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private readonly committer: OffsetCommitter;
-  /** Chunks yielded to the runner and not acked yet. */
-  private outstanding = 0;
+  private readonly acks: AckLedger;
   private closed = false;
   private readonly counts = { messages: 0, parseErrors: 0, rebalances: 0, skippedDuplicates: 0 };
   private readonly kindOpt?: Kind;
@@ -74,6 +74,7 @@ export class KafkaSource implements Source {
     this.link = new KafkaLink(brokers, opts, ctx);
     this.consumer = this.link.consumer;
     this.committer = new OffsetCommitter(this.table, this.consumer, opts.timeoutMs, brokers);
+    this.acks = new AckLedger(this.committer, this.handoff, (m) => ctx.log(m));
     const k = ctx.opts.kind;
     if (k === 'customer' || k === 'inventory') this.kindOpt = k;
     this.maxRecordBytes = recordLimit(ctx.opts);
@@ -210,7 +211,7 @@ export class KafkaSource implements Source {
       if (this.failure) throw this.failure;
       const next = this.handoff.take();
       if (next) {
-        this.outstanding++;
+        this.acks.yielded();
         yield next;
         continue;
       }
@@ -304,24 +305,7 @@ export class KafkaSource implements Source {
         rejected.push(d.rejected);
       } else records.push(d.rec);
     }
-    return { records, rejected, ...(messages ? { messages } : {}), ack: this.ackFor(p, Number(chunk.at(-1)!.offset) + 1) };
-  }
-
-  /** A batch's ack; built apart so that it keeps only `p` and `next` alive (a file sink holds acks to the end). */
-  private ackFor(p: PartitionState, next: number): () => Promise<void> {
-    return async () => {
-      this.outstanding--;
-      p.acked = Math.max(p.acked, next);
-      this.handoff.acked(partitionKey(p.topic, p.partition), p.acked);
-      if (this.closed && !this.link.deferring) {
-        this.ctx.log(`kafka: records up to ${p.topic}/${p.partition}@${next - 1} were written after the source closed; they are not committed and will be read again`);
-        return;
-      }
-      if (!this.link.deferring) return this.committer.commit();
-      this.link.deferDisconnect();
-      await this.committer.commit();
-      if (this.outstanding <= 0) await this.link.disconnectNow();
-    };
+    return { records, rejected, ...(messages ? { messages } : {}), ack: this.acks.ackFor(p, Number(chunk.at(-1)!.offset) + 1) };
   }
 
   stop(): void {
@@ -350,6 +334,7 @@ export class KafkaSource implements Source {
     this.failure = err instanceof RecflowError ? err : new RecflowError('source', describeKafkaError(err, this.brokers, what), { cause: err });
     this.finish('failure', true);
     this.handoff.releaseAll(false);
+    this.acks.nudge(); // a close() waiting for acks stops: nothing more can be committed
   }
 
   private notify(): void {
@@ -357,9 +342,10 @@ export class KafkaSource implements Source {
   }
 
   /**
-   * Commits what was acked and leaves the group. Should the runner still hold unacked
-   * batches, the disconnect waits for their acks (or for 5 s without one), so that what
-   * they wrote is committed too.
+   * Commits what was acked and leaves the group; resolves once disconnected. Should the
+   * runner still hold unacked batches, it first waits for their acks (giving up once none
+   * has come for 5 s), so that what they wrote is committed too. The runner makes its acks
+   * before it closes a source; this wait is for a caller that does not.
    */
   close(): Promise<void> {
     this.closing ??= this.closeOnce();
@@ -374,12 +360,9 @@ export class KafkaSource implements Source {
     this.finish('closing', true);
     this.handoff.releaseAll(false);
     let err: unknown;
-    if (!this.failure) await this.committer.commit().catch((e: unknown) => (err = e));
-    if (this.outstanding > 0 && !this.failure && !err) {
-      this.link.deferDisconnect();
-      return;
-    }
-    await this.link.disconnectNow();
+    if (this.failure) this.acks.seal(); // a failed consumer commits nothing more
+    else await this.acks.drain(() => this.failure !== null).catch((e: unknown) => (err = e));
+    await this.link.disconnectQuietly();
     if (err) throw err;
   }
 
