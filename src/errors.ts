@@ -62,14 +62,12 @@ export function exitCodeFor(err: unknown): number {
 export const usageError = (message: string): RecflowError => new RecflowError('usage', message);
 
 /**
- * Thrown by Sink.write() when the sink gave up for good. `undelivered` lists the
- * records of that write() call that were not delivered; when absent, the runner
- * treats every record of the call as undelivered and dead-letters them.
+ * The sink gave up for good. Thrown by Sink.write(), every record of that call counts as
+ * undelivered; a sink that delivered part of a write returns this as `failure` instead,
+ * with the rest refused by index as delivery_failed (SinkWriteResult).
  */
 export class SinkFailure extends RecflowError {
-  readonly undelivered?: import('./pipeline/types.js').Rec[];
-  constructor(message: string, opts: { cause?: unknown; undelivered?: import('./pipeline/types.js').Rec[] } = {}) {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
     super('sink', message, { cause: opts.cause });
-    this.undelivered = opts.undelivered;
   }
 }

@@ -2,7 +2,7 @@
 // output, statistics and a clean drain on stop. Acknowledgement flows back to a
 // source batch only after the sink and the dead-letter writer are done with
 // every record of it: that is the whole at-least-once story, in one place.
-import { RecflowError, SinkFailure } from '../errors.js';
+import { RecflowError } from '../errors.js';
 import { AckGate, isLateAck } from './acks.js';
 import { refusedRows, type DeadLetter } from './dlq.js';
 import type { RunStats } from './stats.js';
@@ -292,14 +292,14 @@ export class Runner {
     this.plan.stats.countOut(out.map((r) => r.kind));
   }
 
-  /** The sink failed (rejected the write): dead-letter what it did not deliver, then stop reading. */
+  /**
+   * The sink failed (rejected the write): none of its records were delivered (a sink that
+   * delivered some answers `{ refused, failure }` instead), so all are dead-lettered; then stop reading.
+   */
   private failed(err: unknown, records: Rec[]): void {
     const failure =
       err instanceof RecflowError ? err : new RecflowError('sink', `sink failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    const undelivered = err instanceof SinkFailure && err.undelivered ? err.undelivered : records;
-    const gone = new Set(undelivered);
-    const rows = refusedRows(undelivered, [{ from: 0, to: undelivered.length, code: 'delivery_failed', message: failure.message }]);
-    this.gaveUp(failure, records.filter((r) => !gone.has(r)), rows);
+    this.gaveUp(failure, [], refusedRows(records, [{ from: 0, to: records.length, code: 'delivery_failed', message: failure.message }]));
   }
 
   /**

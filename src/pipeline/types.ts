@@ -302,8 +302,9 @@ export interface Sink {
   readonly linesWindow?: number;
   /**
    * Resolves only when the records are durably written (flushed, 2xx, broker ack)
-   * or refused (SinkWriteResult). Rejects when the sink failed for good (a RecflowError;
-   * a SinkFailure may name the records it did not deliver), or reports it as `failure`.
+   * or refused (SinkWriteResult, by index). When the sink failed for good it either rejects
+   * (a RecflowError: none of the write delivered) or answers `failure` with what it did not
+   * deliver refused as delivery_failed.
    * `streaming` (a Kafka source): a partial batch may leave after a linger time.
    */
   write(batch: SinkBatch): Promise<SinkWriteResult>;

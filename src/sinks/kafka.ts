@@ -117,10 +117,8 @@ export class KafkaSink implements Sink {
     try {
       refused = await this.deliver(out);
     } catch (err) {
+      // records and lines alike: what was not delivered comes back by index, the rest counts as written
       const failed = err instanceof Undelivered ? err : new Undelivered(err, out.map((_, i) => i));
-      const records = batch.records;
-      // records with none refused: the write fails naming what it did not deliver, as it always did
-      if (records && failed.refused.length === 0) throw this.failure(failed.err, failed.indices.map((i) => records[i]!));
       const failure = this.failure(failed.err);
       return { refused: [...refusals(failed.refused), ...rangesOf(failed.indices, failure.message)], failure };
     }
@@ -229,8 +227,8 @@ export class KafkaSink implements Sink {
     this.counts.byTopic[topic] = (this.counts.byTopic[topic] ?? 0) + n;
   }
 
-  private failure(err: unknown, undelivered?: Rec[]): SinkFailure {
-    return new SinkFailure(describeKafkaError(err, this.brokers, `write to topic ${this.template}`), { cause: err, undelivered });
+  private failure(err: unknown): SinkFailure {
+    return new SinkFailure(describeKafkaError(err, this.brokers, `write to topic ${this.template}`), { cause: err });
   }
 
   /** Idempotent: a second call returns the first one's promise. */

@@ -264,8 +264,9 @@ describe.skipIf(!kafkaOk)('Kafka source and sink', () => {
       expect(Date.now() - t0).toBeLessThan(12_000);
       await src.close!().catch(() => undefined);
       const t1 = Date.now();
-      const werr = await sink.write({ records: [customer(1)], streaming: false }).catch((e: unknown) => e);
-      expect(werr).toBeInstanceOf(SinkFailure);
+      const wres = await sink.write({ records: [customer(1)], streaming: false });
+      expect(wres.failure).toBeInstanceOf(SinkFailure);
+      expect(wres.refused).toEqual([{ from: 0, to: 1, code: 'delivery_failed', message: wres.failure!.message }]);
       expect(Date.now() - t1).toBeLessThan(12_000);
       await sink.close();
       await own.setUp(-1);

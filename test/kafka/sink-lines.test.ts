@@ -176,7 +176,7 @@ describe('Kafka sink: refusals and failures by line', () => {
     expect(res.refused).toEqual([{ from: 0, to: lines!.count, code: 'delivery_failed', message: res.failure!.message }]);
   });
 
-  it('records: a refused one comes back by index; a broker that fails rejects the write naming every record', async () => {
+  it('records: a refused one comes back by index; a broker that fails refuses every record as delivery_failed, with the failure', async () => {
     const recs = [0, 1, 2].map((i) => ({ value: { kind: 'customer', customer_id: `C${i}` }, raw: { customer_id: `C${i}` }, source: 'in', line: i + 1, origin: 'in', pos: i + 1, kind: 'customer' }));
     const refusing = fakeSink(async ({ topicMessages }) => {
       if (topicMessages.some((t) => t.messages.some((m) => m.value.toString().includes('"C1"')))) throw tooLarge();
@@ -186,9 +186,9 @@ describe('Kafka sink: refusals and failures by line', () => {
     const failing = fakeSink(async () => {
       throw new Error('Connection error: ECONNREFUSED');
     });
-    const err = await failing.write({ records: recs, streaming: false }).then(() => null, (e: unknown) => e);
-    expect(err).toBeInstanceOf(SinkFailure);
-    expect((err as SinkFailure).undelivered).toEqual(recs);
+    const failed = await failing.write({ records: recs, streaming: false });
+    expect(failed.failure).toBeInstanceOf(SinkFailure);
+    expect(failed.refused).toEqual([{ from: 0, to: recs.length, code: 'delivery_failed', message: failed.failure!.message }]);
   });
 
   it('close() twice gives the first call its promise back', async () => {

@@ -1,6 +1,5 @@
 // Fake sources, stages, sinks and dead-letter writers for unit tests of the runner:
 // each one records what happened to it, so a test can say what the runner did and when.
-import type { SinkFailure } from '../../src/errors.js';
 import type { DeadLetter } from '../../src/pipeline/dlq.js';
 import type { Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult, Source, SourceBatch, Stage, StageResult } from '../../src/pipeline/types.js';
 
@@ -203,12 +202,7 @@ export function fakeSink(o: SinkOptions = {}, events: string[] = []): FakeSink {
           if (!pending.has(fail)) return;
           pending.delete(fail);
           const out = o.outcome?.(n, records);
-          if (out instanceof Error) {
-            // a failure naming what it did not deliver delivered the rest
-            const undelivered = (out as SinkFailure).undelivered;
-            if (undelivered) for (const r of records) if (!undelivered.includes(r)) sink.delivered.add(keyOf(r));
-            return reject(out);
-          }
+          if (out instanceof Error) return reject(out); // none of the write delivered
           const result: SinkWriteResult = Array.isArray(out) ? { refused: out.map((row) => refusalOf(records, row)) } : (out ?? {});
           const gone = new Set<number>();
           for (const r of result.refused ?? []) for (let i = r.from; i < r.to; i++) gone.add(i);

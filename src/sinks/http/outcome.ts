@@ -1,13 +1,13 @@
 // From what became of batches (by record index in each batch) to what became of
 // one write's records: a write's records are one contiguous run of each batch.
 import { SinkFailure } from '../../errors.js';
-import type { LineRange, Rec, Refusal } from '../../pipeline/types.js';
+import type { LineRange, Refusal } from '../../pipeline/types.js';
 import type { BatchResult } from './batcher.js';
 
 /** The sink's failure after a SIGINT/SIGTERM: records not delivered because the run was interrupted. */
 export class DeliveryInterrupted extends SinkFailure {
   override readonly signal: NodeJS.Signals;
-  constructor(message: string, signal: NodeJS.Signals, opts: { undelivered?: Rec[] } = {}) {
+  constructor(message: string, signal: NodeJS.Signals, opts: { cause?: unknown } = {}) {
     super(message, opts);
     this.signal = signal;
   }
