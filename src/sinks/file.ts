@@ -6,12 +6,11 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RecflowError } from '../errors.js';
-import type { EncodedKind, Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
+import type { ComponentContext, EncodedKind, Rec, Refusal, Rejected, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
 import { invalidKindMessage, isPlainName, kindOf } from './output-names.js';
 export { invalidKind, invalidKindMessage, kindOf } from './output-names.js';
 import { FileOut, isSpecialFile, NdjsonOut, stamp, syncDir, withSuffix } from './file-output.js';
 import { endOutput, formatOf, makeEncoder, outputChoice, withFormat, type RecordEncoder } from './format/index.js';
-import type { ComponentContext } from '../pipeline/types.js';
 import { log } from '../log.js';
 
 /** Where the sink's records go: stdout, or one file per kind and per rotated set. */

@@ -9,8 +9,7 @@ import { boundedRetry, createKafkaClient, describeKafkaError, rootCause, withTim
 import { parseKafkaOptions, type KafkaOptions } from '../kafka/options.js';
 import { keyPartitioner } from '../kafka/partitioner.js';
 import { messageKey, messageKind } from '../contract/message-key.js';
-import type { EncodedKind, EncodedLines, Rec, Refusal, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
-import type { ComponentContext } from '../pipeline/types.js';
+import type { ComponentContext, EncodedKind, EncodedLines, Rec, Refusal, Sink, SinkBatch, SinkWriteResult } from '../pipeline/types.js';
 
 // Broker answers that condemn one record, not the sink: those records are dead-lettered.
 const RECORD_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_TIMESTAMP']);

@@ -19,8 +19,7 @@ import { KafkaLink } from './kafka-link.js';
 import { AckLedger } from './kafka-acks.js';
 import { recordLimit } from './limits.js';
 import { PartitionTable, partitionKey, type PartitionState } from '../kafka/partitions.js';
-import type { Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
-import type { ComponentContext } from '../pipeline/types.js';
+import type { ComponentContext, Kind, Rec, Rejected, Source, SourceBatch } from '../pipeline/types.js';
 
 export async function createKafkaSource(address: string, ctx: ComponentContext): Promise<Source> {
   const { brokers, topics } = parseKafkaAddress(address);

@@ -5,8 +5,7 @@
 // ends every wait and retry at once; a watchdog fails the run if batches are pending
 // with nothing (no request, encoding or timer) left that could settle them.
 import { SinkFailure } from '../../errors.js';
-import type { EncodedLines, Rec, Sink, SinkBatch, SinkWriteResult } from '../../pipeline/types.js';
-import type { ComponentContext } from '../../pipeline/types.js';
+import type { ComponentContext, EncodedLines, Rec, Sink, SinkBatch, SinkWriteResult } from '../../pipeline/types.js';
 import { GaveUp, withRetries } from '../util/backoff.js';
 import { CircuitBreaker } from '../util/breaker.js';
 import { SystemClock, type Clock, type Timer } from '../util/clock.js';
