@@ -63,6 +63,8 @@ export class KafkaSink implements Sink {
   private readonly admin: Admin;
   private idempotent = false;
   private connected = false;
+  /** Set once a write gave up for good: the writes after it (queued pieces) fail at once, as the HTTP sink's do. */
+  private gaveUp: SinkFailure | null = null;
   private closing: Promise<void> | null = null;
   /** Sends in the order written, one at a time, whoever calls (lines writes may overlap). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -112,13 +114,14 @@ export class KafkaSink implements Sink {
   async write(batch: SinkBatch): Promise<SinkWriteResult> {
     const out = batch.lines ? this.linesOut(batch.lines) : this.recordsOut(batch.records);
     if (out.length === 0) return {};
+    if (this.gaveUp) return { refused: [{ from: 0, to: out.length, code: 'delivery_failed', message: this.gaveUp.message }], failure: this.gaveUp };
     let refused: Refused[];
     try {
       refused = await this.deliver(out);
     } catch (err) {
       // records and lines alike: what was not delivered comes back by index, the rest counts as written
       const failed = err instanceof Undelivered ? err : new Undelivered(err, out.map((_, i) => i));
-      const failure = this.failure(failed.err);
+      const failure = (this.gaveUp ??= this.failure(failed.err));
       return { refused: [...refusals(failed.refused), ...rangesOf(failed.indices, failure.message)], failure };
     }
     return refused.length === 0 ? {} : { refused: refusals(refused) };

@@ -144,6 +144,26 @@ describe('Kafka sink gives up: the sequential runner', () => {
 
 const kafkaOk = kafkaTestsRun('Kafka sink give-up tests');
 
+describe('Kafka sink gives up: the writes queued behind it', () => {
+  it('fail at once with the same failure, sending nothing, every record delivery_failed', async () => {
+    let sends = 0;
+    const sink = fakeSink('out', async () => {
+      sends++;
+      throw downErr();
+    });
+    const batch = (ns: number[]) => ({ records: ns.map((n) => rec(n)), streaming: false });
+    const first = await sink.write(batch([1, 2, 3]));
+    expect(first.failure).toBeDefined();
+    const sent = sends;
+    // e.g. the pieces the parallel engine had queued: each would otherwise wait out its own timeouts
+    const second = await sink.write(batch([4, 5]));
+    expect(sends).toBe(sent);
+    expect(second.failure).toBe(first.failure);
+    expect(second.refused).toEqual([{ from: 0, to: 2, code: 'delivery_failed', message: first.failure!.message }]);
+    await sink.close();
+  });
+});
+
 describe.skipIf(!kafkaOk || Boolean(process.env.RECFLOW_TEST_KAFKA))('Kafka sink gives up: the CLI, brokers down mid-run', () => {
   const tmp = tempDir('recflow-kafka-giveup-');
   afterAll(() => tmp.cleanup());
