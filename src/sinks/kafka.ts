@@ -65,6 +65,8 @@ export class KafkaSink implements Sink {
   private connected = false;
   /** Set once a write gave up for good: the writes after it (queued pieces) fail at once, as the HTTP sink's do. */
   private gaveUp: SinkFailure | null = null;
+  /** What made the first write give up, set before the next queued delivery starts. */
+  private downErr: unknown = undefined;
   private closing: Promise<void> | null = null;
   /** Sends in the order written, one at a time, whoever calls (lines writes may overlap). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -161,7 +163,13 @@ export class KafkaSink implements Sink {
    * with Undelivered when the sink cannot go on.
    */
   private deliver(out: Outgoing[]): Promise<Refused[]> {
-    const run = this.queue.then(() => this.deliverNow(out));
+    const run = this.queue
+      // after a give-up the writes queued behind it do not try again (each would wait out its own retries)
+      .then(() => (this.downErr === undefined ? this.deliverNow(out) : Promise.reject(new Undelivered(this.downErr, out.map((_, i) => i)))))
+      .catch((err: unknown) => {
+        if (err instanceof Undelivered) this.downErr ??= err.err; // before the next queued write starts
+        throw err;
+      });
     this.queue = run.catch(() => undefined);
     return run;
   }

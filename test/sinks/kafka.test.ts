@@ -162,6 +162,23 @@ describe('Kafka sink gives up: the writes queued behind it', () => {
     expect(second.refused).toEqual([{ from: 0, to: 2, code: 'delivery_failed', message: first.failure!.message }]);
     await sink.close();
   });
+
+  it('writes already queued when the first gives up do not send either', async () => {
+    let sends = 0;
+    const sink = fakeSink('out', async () => {
+      sends++;
+      throw downErr();
+    });
+    const batch = (ns: number[]) => ({ records: ns.map((n) => rec(n)), streaming: false });
+    // all three handed over before the first one fails, as the parallel engine's pieces are
+    const [a, b, c] = await Promise.all([sink.write(batch([1, 2])), sink.write(batch([3])), sink.write(batch([4, 5, 6]))]);
+    expect(sends).toBe(1);
+    expect(b.failure).toBe(a.failure);
+    expect(c.failure).toBe(a.failure);
+    expect(b.refused).toEqual([{ from: 0, to: 1, code: 'delivery_failed', message: a.failure!.message }]);
+    expect(c.refused).toEqual([{ from: 0, to: 3, code: 'delivery_failed', message: a.failure!.message }]);
+    await sink.close();
+  });
 });
 
 describe.skipIf(!kafkaOk || Boolean(process.env.RECFLOW_TEST_KAFKA))('Kafka sink gives up: the CLI, brokers down mid-run', () => {
