@@ -63,10 +63,11 @@ export class KafkaSink implements Sink {
   private readonly admin: Admin;
   private idempotent = false;
   private connected = false;
-  /** Set once a write gave up for good: the writes after it (queued pieces) fail at once, as the HTTP sink's do. */
+  /**
+   * Set once a delivery gave up for good, before the next queued one starts: the writes
+   * after it (queued pieces) fail at once with it, as the HTTP sink's do.
+   */
   private gaveUp: SinkFailure | null = null;
-  /** What made the first write give up, set before the next queued delivery starts. */
-  private downErr: unknown = undefined;
   private closing: Promise<void> | null = null;
   /** Sends in the order written, one at a time, whoever calls (lines writes may overlap). */
   private queue: Promise<unknown> = Promise.resolve();
@@ -116,14 +117,13 @@ export class KafkaSink implements Sink {
   async write(batch: SinkBatch): Promise<SinkWriteResult> {
     const out = batch.lines ? this.linesOut(batch.lines) : this.recordsOut(batch.records);
     if (out.length === 0) return {};
-    if (this.gaveUp) return { refused: [{ from: 0, to: out.length, code: 'delivery_failed', message: this.gaveUp.message }], failure: this.gaveUp };
     let refused: Refused[];
     try {
       refused = await this.deliver(out);
     } catch (err) {
       // records and lines alike: what was not delivered comes back by index, the rest counts as written
       const failed = err instanceof Undelivered ? err : new Undelivered(err, out.map((_, i) => i));
-      const failure = (this.gaveUp ??= this.failure(failed.err));
+      const failure = this.gaveUp ?? this.failure(failed.err);
       return { refused: [...refusals(failed.refused), ...rangesOf(failed.indices, failure.message)], failure };
     }
     return refused.length === 0 ? {} : { refused: refusals(refused) };
@@ -165,9 +165,9 @@ export class KafkaSink implements Sink {
   private deliver(out: Outgoing[]): Promise<Refused[]> {
     const run = this.queue
       // after a give-up the writes queued behind it do not try again (each would wait out its own retries)
-      .then(() => (this.downErr === undefined ? this.deliverNow(out) : Promise.reject(new Undelivered(this.downErr, out.map((_, i) => i)))))
+      .then(() => (this.gaveUp === null ? this.deliverNow(out) : Promise.reject(new Undelivered(this.gaveUp.cause, out.map((_, i) => i)))))
       .catch((err: unknown) => {
-        if (err instanceof Undelivered) this.downErr ??= err.err; // before the next queued write starts
+        if (err instanceof Undelivered) this.gaveUp ??= this.failure(err.err); // before the next queued write starts
         throw err;
       });
     this.queue = run.catch(() => undefined);
