@@ -6,57 +6,44 @@ import { onStopSignals } from '../pipeline/signals.js';
 import type { ServeOptions } from '../serve/server.js';
 import { checkToken, parseSize, readTokenFile } from '../sinks/http/options.js';
 import { log } from '../log.js';
+import { defineOptions, onOff, optionalText } from '../config/schema.js';
 
 const usage = (message: string): RecflowError => new RecflowError('usage', message);
 
+const SERVE_OPTIONS = defineOptions({
+  port: { flags: '--port <port>', description: 'port to listen on, 0 for a free one', default: '8080', parse: (v, f) => int(v, f, 0, 65535) },
+  host: { flags: '--host <host>', description: 'address to bind', default: '127.0.0.1', parse: (v) => (String(v) === '' ? '127.0.0.1' : String(v)) },
+  out: { flags: '--out <file>', description: 'append received records to this NDJSON file', parse: optionalText },
+  token: { flags: '--token <token>', description: 'require this bearer token on POST and /stats (shows in ps: better RECFLOW_SERVE_TOKEN or --token-file)', parse: optionalText },
+  tokenFile: { flags: '--token-file <path>', description: 'file holding the bearer token to require (else RECFLOW_SERVE_TOKEN)', parse: optionalText },
+  keysFile: { flags: '--keys-file <path>', description: 'remember taken Idempotency-Keys in this file, across restarts', parse: optionalText },
+  failRate: { flags: '--fail-rate <share>', description: 'share of requests answered 503, 0..1', default: '0', parse: share },
+  throttleRate: { flags: '--throttle-rate <share>', description: 'share of requests answered 429 with Retry-After, 0..1', default: '0', parse: share },
+  dropRate: { flags: '--drop-rate <share>', description: 'share of connections closed without an answer, 0..1', default: '0', parse: share },
+  latencyMs: { flags: '--latency-ms <ms>', description: 'wait this long before each answer', default: '0', parse: (v, f) => int(v, f, 0, 3_600_000) },
+  retryAfter: { flags: '--retry-after <seconds>', description: 'Retry-After of injected 429 answers', default: '1', parse: (v, f) => int(v, f, 0, 86_400) },
+  seed: { flags: '--seed <seed>', description: 'seed of the fault injection', default: '1', parse: (v) => String(v) },
+  maxBodyBytes: { flags: '--max-body-bytes <size>', description: 'largest request body, also once gunzipped', default: '64m', parse: (v, f) => parseSize(v, f) },
+  quiet: { flags: '--quiet', description: 'no status lines, only where it listens and the final count', parse: onOff },
+});
+
 export function serveCommand(): Command {
-  return new Command('serve')
-    .description('a local analytics HTTP endpoint that receives what `run --to http://...` sends')
-    .option('--port <port>', 'port to listen on, 0 for a free one (default: 8080)')
-    .option('--host <host>', 'address to bind (default: 127.0.0.1)')
-    .option('--out <file>', 'append received records to this NDJSON file')
-    .option('--token <token>', 'require this bearer token on POST and /stats (shows in ps: better RECFLOW_SERVE_TOKEN or --token-file)')
-    .option('--token-file <path>', 'file holding the bearer token to require (else RECFLOW_SERVE_TOKEN)')
-    .option('--keys-file <path>', 'remember taken Idempotency-Keys in this file, across restarts')
-    .option('--fail-rate <share>', 'share of requests answered 503, 0..1 (default: 0)')
-    .option('--throttle-rate <share>', 'share of requests answered 429 with Retry-After, 0..1 (default: 0)')
-    .option('--drop-rate <share>', 'share of connections closed without an answer, 0..1 (default: 0)')
-    .option('--latency-ms <ms>', 'wait this long before each answer (default: 0)')
-    .option('--retry-after <seconds>', 'Retry-After of injected 429 answers (default: 1)')
-    .option('--seed <seed>', 'seed of the fault injection (default: 1)')
-    .option('--max-body-bytes <size>', 'largest request body, also once gunzipped (default: 64m)')
-    .option('--quiet', 'no status lines, only where it listens and the final count')
-    .action(async (raw: Record<string, unknown>) => {
-      const opts = parseServeOptions(raw, process.env);
-      await runServer(opts, raw.quiet === true);
-    });
+  const cmd = new Command('serve').description('a local analytics HTTP endpoint that receives what `run --to http://...` sends');
+  return SERVE_OPTIONS.add(cmd).action(async (raw: Record<string, unknown>) => {
+    const opts = parseServeOptions(raw, process.env);
+    await runServer(opts, raw.quiet === true);
+  });
 }
 
 export function parseServeOptions(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ServeOptions {
-  const rates = {
-    failRate: share(raw.failRate, '--fail-rate'),
-    throttleRate: share(raw.throttleRate, '--throttle-rate'),
-    dropRate: share(raw.dropRate, '--drop-rate'),
-  };
-  if (rates.failRate + rates.throttleRate + rates.dropRate > 1) {
+  const { token: _t, tokenFile: _f, quiet: _q, retryAfter, ...o } = SERVE_OPTIONS.read(raw);
+  if (o.failRate + o.throttleRate + o.dropRate > 1) {
     throw usage('--fail-rate, --throttle-rate and --drop-rate add up to more than 1');
   }
-  return {
-    ...rates,
-    host: typeof raw.host === 'string' && raw.host !== '' ? raw.host : '127.0.0.1',
-    port: int(raw.port ?? '8080', '--port', 0, 65535),
-    out: typeof raw.out === 'string' ? raw.out : undefined,
-    token: serveToken(raw, env),
-    keysFile: typeof raw.keysFile === 'string' ? raw.keysFile : undefined,
-    latencyMs: int(raw.latencyMs ?? '0', '--latency-ms', 0, 3_600_000),
-    retryAfterS: int(raw.retryAfter ?? '1', '--retry-after', 0, 86_400),
-    seed: String(raw.seed ?? '1'),
-    maxBodyBytes: parseSize(raw.maxBodyBytes ?? '64m', '--max-body-bytes'),
-  };
+  return { ...o, token: serveToken(raw, env), retryAfterS: retryAfter };
 }
 
 function share(v: unknown, flag: string): number {
-  if (v === undefined) return 0;
   const n = Number(v);
   if (typeof v === 'boolean' || String(v).trim() === '' || !(n >= 0 && n <= 1)) throw usage(`${flag} must be a share between 0 and 1 such as 0.05, got '${String(v)}'`);
   return n;

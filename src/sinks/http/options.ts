@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/options.js';
+import { defineOptions, integer, oneOf, onOff, optionalText, shown } from '../../config/schema.js';
 import { RecflowError } from '../../errors.js';
 
 export type BodyFormat = 'ndjson' | 'json';
@@ -40,71 +41,49 @@ export interface HttpSinkOptions {
   breakerPauseMs: number;
 }
 
-interface OptionSpec {
-  flags: string;
-  /** The camelCased name in commander's opts() and in config files. */
-  key: string;
-  description: string;
-  /** Shown in help; the parser applies it, not commander, so config files can override. */
-  default?: string;
-  repeatable?: boolean;
-}
+const usage = (message: string): RecflowError => new RecflowError('usage', message);
 
-/** Every HTTP sink flag (docs/http.md describes them in full). */
-export const HTTP_SINK_OPTIONS: OptionSpec[] = [
-  { flags: '--batch-records <n>', key: 'batchRecords', description: 'HTTP sink: most records in one request', default: '5000' },
-  { flags: '--batch-bytes <size>', key: 'batchBytes', description: 'HTTP sink: most body bytes before gzip in one request (e.g. 512k, 1m)', default: '1m' },
-  { flags: '--linger-ms <ms>', key: 'lingerMs', description: 'HTTP sink: Kafka sources only, send a partial batch after this long', default: '200' },
-  { flags: '--concurrency <n>', key: 'concurrency', description: 'HTTP sink: batches in flight at once', default: '4' },
-  { flags: '--body <format>', key: 'body', description: 'HTTP sink: request body, ndjson or json ({"records":[...]})', default: 'ndjson' },
-  { flags: '--gzip', key: 'gzip', description: 'HTTP sink: gzip request bodies (Content-Encoding: gzip)' },
-  { flags: '--idempotency-key <mode>', key: 'idempotencyKey', description: 'HTTP sink: source (a hash of the source, positions, records and pipeline: the same on reruns of the same input) or random', default: 'source' },
-  { flags: '--token-file <path>', key: 'tokenFile', description: 'HTTP sink: file holding the bearer token (else RECFLOW_HTTP_TOKEN)' },
-  { flags: '--header <header>', key: 'header', description: "HTTP sink: extra request header 'Name: value' (repeatable)", repeatable: true },
-  { flags: '--timeout-ms <ms>', key: 'timeoutMs', description: 'HTTP sink: timeout of one request', default: '30000' },
-  { flags: '--retries <n>', key: 'retries', description: 'HTTP sink: retries of a batch after its first try', default: '8' },
-  { flags: '--retry-max-time <duration>', key: 'retryMaxTime', description: 'HTTP sink: give up a batch this long after its first try (e.g. 90s, 5m)', default: '120s' },
-  { flags: '--retry-base-ms <ms>', key: 'retryBaseMs', description: 'HTTP sink: back-off of the first retry (doubles each retry, full jitter)', default: '250' },
-  { flags: '--retry-cap-ms <ms>', key: 'retryCapMs', description: 'HTTP sink: longest back-off (Retry-After may ask for more)', default: '30000' },
-  { flags: '--retry-on <statuses>', key: 'retryOn', description: 'HTTP sink: statuses retried, e.g. 408,425,429,5xx', default: '408,425,429,5xx' },
-  { flags: '--breaker-threshold <n>', key: 'breakerThreshold', description: 'HTTP sink: failed tries in a row that open the circuit breaker', default: '10' },
-  { flags: '--auth-failures <n>', key: 'authFailures', description: 'HTTP sink: stop the run (exit 3) after this many 401/403 answers in a row with no 2xx between', default: '3' },
-  { flags: '--breaker-pause-ms <ms>', key: 'breakerPauseMs', description: 'HTTP sink: how long an open breaker waits before a probe', default: '5000' },
-];
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+/** Every HTTP sink flag (docs/http.md describes them in full), declared once. */
+export const HTTP_SINK_OPTIONS = defineOptions({
+  batchRecords: { flags: '--batch-records <n>', description: 'HTTP sink: most records in one request', default: '5000', parse: integer(1) },
+  batchBytes: { flags: '--batch-bytes <size>', description: 'HTTP sink: most body bytes before gzip in one request (e.g. 512k, 1m)', default: '1m', parse: (v, f) => parseSize(v, f) },
+  lingerMs: { flags: '--linger-ms <ms>', description: 'HTTP sink: Kafka sources only, send a partial batch after this long', default: '200', parse: integer(0) },
+  concurrency: { flags: '--concurrency <n>', description: 'HTTP sink: batches in flight at once', default: '4', parse: integer(1, 256) },
+  body: { flags: '--body <format>', description: 'HTTP sink: request body, ndjson or json ({"records":[...]})', default: 'ndjson', parse: oneOf(['ndjson', 'json'] as const) },
+  gzip: { flags: '--gzip', description: 'HTTP sink: gzip request bodies (Content-Encoding: gzip)', parse: onOff },
+  idempotencyKey: {
+    flags: '--idempotency-key <mode>',
+    description: 'HTTP sink: source (a hash of the source, positions, records and pipeline: the same on reruns of the same input) or random',
+    default: 'source',
+    parse: oneOf(['source', 'random'] as const),
+  },
+  tokenFile: { flags: '--token-file <path>', description: 'HTTP sink: file holding the bearer token (else RECFLOW_HTTP_TOKEN)', parse: optionalText },
+  header: { flags: '--header <header>', description: "HTTP sink: extra request header 'Name: value' (repeatable)", repeatable: true, parse: (v) => parseHeaders(v) },
+  timeoutMs: { flags: '--timeout-ms <ms>', description: 'HTTP sink: timeout of one request', default: '30000', parse: integer(1) },
+  retries: { flags: '--retries <n>', description: 'HTTP sink: retries of a batch after its first try', default: '8', parse: integer(0) },
+  retryMaxTime: {
+    flags: '--retry-max-time <duration>',
+    description: 'HTTP sink: give up a batch this long after its first try (e.g. 90s, 5m)',
+    default: '120s',
+    // 0: the first try only (no retry starts later than 0 after it)
+    parse: (v, f) => parseDuration(v, f, 'zero-allowed'),
+  },
+  retryBaseMs: { flags: '--retry-base-ms <ms>', description: 'HTTP sink: back-off of the first retry (doubles each retry, full jitter)', default: '250', parse: integer(1) },
+  retryCapMs: { flags: '--retry-cap-ms <ms>', description: 'HTTP sink: longest back-off (Retry-After may ask for more)', default: '30000', parse: integer(1) },
+  retryOn: { flags: '--retry-on <statuses>', description: 'HTTP sink: statuses retried, e.g. 408,425,429,5xx', default: '408,425,429,5xx', parse: (v) => parseRetryOn(v) },
+  breakerThreshold: { flags: '--breaker-threshold <n>', description: 'HTTP sink: failed tries in a row that open the circuit breaker', default: '10', parse: integer(1) },
+  authFailures: {
+    flags: '--auth-failures <n>',
+    description: 'HTTP sink: stop the run (exit 3) after this many 401/403 answers in a row with no 2xx between',
+    default: '3',
+    parse: integer(1),
+  },
+  breakerPauseMs: { flags: '--breaker-pause-ms <ms>', description: 'HTTP sink: how long an open breaker waits before a probe', default: '5000', parse: integer(0) },
+});
 
 /** Adds the HTTP sink flags to `run`; a flag another sink already declared is shared, not redeclared. */
 export function addHttpSinkOptions(cmd: Command): Command {
-  for (const spec of HTTP_SINK_OPTIONS) {
-    const long = spec.flags.split(/[ ,]/)[0];
-    if (cmd.options.some((o) => o.long === long)) continue;
-    const description = spec.default === undefined ? spec.description : `${spec.description} (default: ${spec.default})`;
-    if (spec.repeatable) cmd.option(spec.flags, description, collect);
-    else cmd.option(spec.flags, description);
-  }
-  return cmd;
-}
-
-const usage = (message: string): RecflowError => new RecflowError('usage', message);
-const flagOf = (key: string): string => HTTP_SINK_OPTIONS.find((s) => s.key === key)!.flags.split(' ')[0];
-const shown = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-
-function pick(opts: Record<string, unknown>, key: string): unknown {
-  const v = opts[key];
-  if (v !== undefined && v !== null) return v;
-  return HTTP_SINK_OPTIONS.find((s) => s.key === key)?.default;
-}
-
-function integer(opts: Record<string, unknown>, key: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const v = pick(opts, key);
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    const what = min === 0 ? 'a whole number >= 0' : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
-    const upTo = max < Number.MAX_SAFE_INTEGER ? ` and at most ${max}` : '';
-    throw usage(`${flagOf(key)} must be ${what}${upTo}, got '${shown(v)}'`);
-  }
-  return n;
+  return HTTP_SINK_OPTIONS.add(cmd);
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2 };
@@ -131,12 +110,6 @@ export function parseRetryOn(v: unknown): RetryOn {
 
 export function isRetriedStatus(retryOn: RetryOn, status: number): boolean {
   return retryOn.statuses.includes(status) || retryOn.classes.includes(Math.floor(status / 100));
-}
-
-function oneOf<T extends string>(opts: Record<string, unknown>, key: string, choices: readonly T[]): T {
-  const v = pick(opts, key);
-  if (typeof v === 'string' && (choices as readonly string[]).includes(v)) return v as T;
-  throw usage(`${flagOf(key)} must be ${choices.join(' or ')}, got '${shown(v)}'`);
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -220,27 +193,7 @@ export function parseUrl(address: string): URL {
 
 /** Parses the run command's resolved options (flag > env > config, see config/options.ts) and the token's environment. */
 export function parseHttpSinkOptions(address: string, opts: Record<string, unknown>, env: NodeJS.ProcessEnv): HttpSinkOptions {
-  const options: HttpSinkOptions = {
-    url: parseUrl(address),
-    batchRecords: integer(opts, 'batchRecords', 1),
-    batchBytes: parseSize(pick(opts, 'batchBytes'), '--batch-bytes'),
-    lingerMs: integer(opts, 'lingerMs', 0),
-    concurrency: integer(opts, 'concurrency', 1, 256),
-    body: oneOf(opts, 'body', ['ndjson', 'json'] as const),
-    gzip: opts.gzip === true || opts.gzip === 'true',
-    idempotencyKey: oneOf(opts, 'idempotencyKey', ['source', 'random'] as const),
-    token: readToken(opts, env),
-    headers: parseHeaders(opts.header),
-    timeoutMs: integer(opts, 'timeoutMs', 1),
-    retries: integer(opts, 'retries', 0),
-    // 0: the first try only (no retry starts later than 0 after it)
-    retryMaxTimeMs: parseDuration(pick(opts, 'retryMaxTime'), '--retry-max-time', 'zero-allowed'),
-    retryBaseMs: integer(opts, 'retryBaseMs', 1),
-    retryCapMs: integer(opts, 'retryCapMs', 1),
-    retryOn: parseRetryOn(pick(opts, 'retryOn')),
-    breakerThreshold: integer(opts, 'breakerThreshold', 1),
-    authFailures: integer(opts, 'authFailures', 1),
-    breakerPauseMs: integer(opts, 'breakerPauseMs', 0),
-  };
-  return options;
+  const url = parseUrl(address);
+  const { tokenFile: _file, header, retryMaxTime, ...rest } = HTTP_SINK_OPTIONS.read(opts);
+  return { url, ...rest, token: readToken(opts, env), headers: header, retryMaxTimeMs: retryMaxTime };
 }
