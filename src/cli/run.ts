@@ -1,6 +1,6 @@
 // `recflow run <source...>`: read, check, transform, write.
 import { Command } from 'commander';
-import { addRunConfigOptions, prepareRun } from '../config/index.js';
+import { addRunConfigOptions, resolveJob } from '../config/index.js';
 import { addKafkaOptions, checkKafkaFlagsApply } from '../kafka/options.js';
 import { addHttpSinkOptions } from '../sinks/http/options.js';
 import { createSink, sinkKind } from '../sinks/index.js';
@@ -32,21 +32,18 @@ export function runCommand(): Command {
     if (replay.codes !== undefined && replay.fromDlq === undefined) throw new RecflowError('usage', '--codes applies to --from-dlq only');
     if (replay.fromDlq !== undefined && replay.checkpoint !== undefined) throw new RecflowError('usage', '--checkpoint applies to files, not to --from-dlq');
     // the dead-letter file stands as the one source (sources/dlq-replay.ts reads it)
-    const prepared = await prepareRun(command, replay.fromDlq !== undefined ? [replay.fromDlq] : args); // flags > env > config; stages built before any output
-    if (!prepared) return; // --dry-run printed the pipeline
+    const job = await resolveJob(command, replay.fromDlq !== undefined ? [replay.fromDlq] : args); // flags > env > config
     const opts = command.opts<PipelineOptions & { to: string } & Record<string, unknown>>();
     const to = opts.to;
     const { execute } = await import('../pipeline/execute.js'); // the engine loads for a run, not for --help
     const result = await execute({
       command: 'run',
-      sourceArgs: prepared.sources,
+      sourceArgs: job.sources,
       opts,
-      stages: prepared.stages,
-      closeStages: prepared.close,
-      check: () => checkRunFlags(command, opts, prepared.sources),
-      stageSpec: prepared.stageSpec,
+      openStages: (owner) => job.openStages(owner), // built before any output; --dry-run prints and stops there
+      check: () => checkRunFlags(command, opts, job.sources),
       sinkPath: sinkKind(to) === 'file' || to === '-' ? to : undefined,
-      makeSink: (ctx) => createSink(to, { ...ctx, pipeline: prepared.fingerprint }),
+      makeSink: (ctx, stages) => createSink(to, { ...ctx, pipeline: stages.fingerprint }),
     });
     process.exitCode = result.exitCode;
   });

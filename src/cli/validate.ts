@@ -1,7 +1,7 @@
 // `recflow validate <source...>`: the same reading, stages and rules as run, writing only a report.
 // With --config it checks exactly the pipeline a cron job runs (sources, stages, contract).
 import { Command } from 'commander';
-import { addRunConfigOptions, prepareRun } from '../config/index.js';
+import { addRunConfigOptions, resolveJob } from '../config/index.js';
 import { addPipelineOptions, type PipelineOptions } from './common.js';
 import { runCommand } from './run.js';
 
@@ -14,8 +14,7 @@ export function validateCommand(): Command {
   addRunConfigOptions(cmd);
   cmd.action(async (args: string[], _opts: unknown, command: Command) => {
     // a run job's config file may hold run-only keys (to, rotate-records...): accepted, not applied
-    const prepared = await prepareRun(command, args, runCommand());
-    if (!prepared) return; // --dry-run printed the pipeline
+    const job = await resolveJob(command, args, runCommand());
     // the job's own output files are the job's: validate writes only what its flags name
     for (const attr of ['dlq', 'summaryJson', 'reportJson']) {
       if (command.getOptionValueSource(attr) === 'config') command.setOptionValueWithSource(attr, undefined, 'default');
@@ -24,11 +23,9 @@ export function validateCommand(): Command {
     const { execute } = await import('../pipeline/execute.js'); // the engine loads for a run, not for --help
     const result = await execute({
       command: 'validate',
-      sourceArgs: prepared.sources,
+      sourceArgs: job.sources,
       opts,
-      stages: prepared.stages,
-      closeStages: prepared.close,
-      stageSpec: prepared.stageSpec,
+      openStages: (owner) => job.openStages(owner), // --dry-run prints and stops there
       makeSink: async () => null,
       defaultMaxRejects: 0,
       reportJson: opts.reportJson,

@@ -1,10 +1,11 @@
 // What `run` needs from this folder: the --stage/--no-validate/--config/--dry-run
-// options, and one call that resolves options, builds the stages and handles
-// --dry-run, all before any output (so a bad config or stage exits 2 with nothing written).
+// options, and one call that resolves options and hands execute the job's stage
+// builder (stages and --dry-run are handled before any output: a bad config or stage
+// exits 2 with nothing written).
 import { Option, type Command } from 'commander';
-import type { PreparedRun } from './prepare.js';
+import type { ResolvedJob } from './prepare.js';
 
-export type { PreparedRun };
+export type { ResolvedJob };
 
 export function addRunConfigOptions(cmd: Command): Command {
   return cmd
@@ -25,8 +26,8 @@ export function addRunConfigOptions(cmd: Command): Command {
     );
 }
 
-/** Resolve flags/env/config and build the stages; null when --dry-run has printed the pipeline. */
-export async function prepareRun(cmd: Command, args: string[], alsoKnown?: Command): Promise<PreparedRun | null> {
+/** Resolve flags/env/config (nothing is opened); execute then builds the stages through the job, under its owner. */
+export async function resolveJob(cmd: Command, args: string[], alsoKnown?: Command): Promise<ResolvedJob> {
   // the resolver, the stages and their contracts load when a command runs, not for --help
-  return (await import('./prepare.js')).prepareRun(cmd, args, alsoKnown);
+  return (await import('./prepare.js')).resolveJob(cmd, args, alsoKnown);
 }

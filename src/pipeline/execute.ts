@@ -2,7 +2,7 @@
 // dead-letter output, the metrics server and the progress line, registers each on one
 // Owner right after opening, and disposes the owner on every path (see docs/decisions.md,
 // "Who closes what"). It returns how the run ended; the CLI only maps that to an exit status.
-import { EXIT_STATUS, RecflowError } from '../errors.js';
+import { EXIT_OK, EXIT_STATUS, RecflowError } from '../errors.js';
 import { fileDeadLetter, noDeadLetter } from './dlq.js';
 import { Progress } from './progress.js';
 import { makeRunner, type PlanRunner } from './parallel/index.js';
@@ -48,19 +48,25 @@ export interface PipelineOptions {
   threads?: number;
 }
 
+/** The stages of a run, built under execute's owner (which closes them). */
+export interface OpenedStages {
+  stages: Stage[];
+  /** How the stages were given (worker threads build them again from it). */
+  spec: StageSpec;
+  /** What turns input into output, for the HTTP idempotency keys. */
+  fingerprint: string;
+}
+
 export interface Execution {
   command: 'run' | 'validate';
   sourceArgs: string[];
   opts: PipelineOptions & Record<string, unknown>;
+  /** Builds the stages, registering their close on the owner; null: --dry-run printed the pipeline, nothing is run. */
+  openStages: (owner: Owner) => Promise<OpenedStages | null>;
   /** Build the sink once the sources checked out (null for validate). */
-  makeSink: (ctx: ComponentContext) => Promise<Sink | null>;
-  stages: Stage[];
-  /** Releases the stages: the owner calls it last, on every path. */
-  closeStages?: () => Promise<void>;
+  makeSink: (ctx: ComponentContext, stages: OpenedStages) => Promise<Sink | null>;
   /** Checks of the command's flags that may still refuse the run (usage errors), run under the owner. */
   check?: () => void;
-  /** How the stages were given (worker threads build them again from it). */
-  stageSpec?: StageSpec;
   /** Default reject allowance when no --max-rejects/--max-reject-rate: validate allows 0. */
   defaultMaxRejects?: number;
   /** Extra JSON report (validate --report-json). */
@@ -96,7 +102,6 @@ function outputRequests(x: Execution, reports: ReportSpec[]): (OutputRequest | u
 /** Runs the pipeline and says how it ended. Throws RecflowError for usage errors before any output. */
 export async function execute(x: Execution): Promise<RunResult> {
   const owner = new Owner();
-  if (x.closeStages) owner.defer('stages', x.closeStages); // first registered: closed last
   const ctx = contextFor(x.opts);
   // a signal before the run starts still ends with a summary (nothing was written yet)
   let runner: PlanRunner | undefined;
@@ -119,11 +124,15 @@ export async function execute(x: Execution): Promise<RunResult> {
   }
   let result: RunResult;
   try {
-    x.check?.();
-    result = await executeWith(x, ctx, owner, readerLeft, (r) => {
-      runner = r;
-      if (early) r.stop(early);
-    });
+    const stages = await x.openStages(owner);
+    if (stages === null) result = { exitCode: EXIT_OK, outcome: 'dry-run' };
+    else {
+      x.check?.();
+      result = await executeWith(x, stages, ctx, owner, readerLeft, (r) => {
+        runner = r;
+        if (early) r.stop(early);
+      });
+    }
   } catch (err) {
     await owner.dispose(); // the first error is the one to report
     throw err;
@@ -151,7 +160,7 @@ function ownQuietly(owner: Owner, label: string, r: { close?(): Promise<unknown>
   if (r?.close) owner.defer(label, () => r.close!().catch(() => undefined));
 }
 
-async function executeWith(x: Execution, ctx: ComponentContext, owner: Owner, readerLeft: { left: boolean }, started: (r: PlanRunner) => void): Promise<RunResult> {
+async function executeWith(x: Execution, opened: OpenedStages, ctx: ComponentContext, owner: Owner, readerLeft: { left: boolean }, started: (r: PlanRunner) => void): Promise<RunResult> {
   const { opts } = x;
   await useContracts(opts.contract, opts.kind); // before any source opens: a bad contract file is exit 2
   const reports = parseReports({ ...opts, reportJson: x.reportJson ?? opts.reportJson }, process.env);
@@ -176,7 +185,7 @@ async function executeWith(x: Execution, ctx: ComponentContext, owner: Owner, re
   const latency = metricsModule?.latencyObserver();
   let sink: Sink | null;
   try {
-    sink = await x.makeSink({ ...ctx, outputs: plan, ...(latency ? { observeLatency: latency.observe } : {}) });
+    sink = await x.makeSink({ ...ctx, outputs: plan, ...(latency ? { observeLatency: latency.observe } : {}) }, opened);
   } catch (err) {
     // a sink that cannot start (Kafka unreachable) is a failed run, with its summary, not a usage error
     if (!(err instanceof RecflowError) || (err.code !== 'sink' && err.code !== 'source')) throw err;
@@ -191,8 +200,8 @@ async function executeWith(x: Execution, ctx: ComponentContext, owner: Owner, re
   const metrics: MetricsServer | undefined = metricsModule && opts.metrics ? await metricsModule.startMetrics(opts.metrics, { stats, sink, sources, latency: latency?.histogram }) : undefined;
   const closeMetrics = owner.defer('metrics server', () => metrics?.close());
   if (metrics) ctx.log(`metrics on ${metrics.url}/metrics (health: /health, /ready)`);
-  const spec = x.stageSpec ? { ...x.stageSpec, contracts: opts.contract ?? [] } : undefined;
-  const runner = makeRunner({ sources, stages: x.stages, sink, dlq, stats, spec }, process.env, opts.threads); // stateless stages on every core
+  const spec = { ...opened.spec, contracts: opts.contract ?? [] };
+  const runner = makeRunner({ sources, stages: opened.stages, sink, dlq, stats, spec }, process.env, opts.threads); // stateless stages on every core
   const progress = startProgress(x, stats, sources, sink);
   const stopProgress = owner.defer('progress', () => progress.stop());
   const guard = exitGuard(stuckRun);
